@@ -762,19 +762,34 @@ struct LowpMatmulLowering : OpConversionPattern<LowpMatmulOp> {
     };
     a = pad(a, op.getTransposeA());
     b = pad(b, !op.getTransposeB());
+    // Split k into (chunk index, position in chunk) so that every indexing
+    // map stays a projected permutation.
+    auto split = [&](Value t, bool kFirst) -> Value {
+      auto type = cast<RankedTensorType>(t.getType());
+      int64_t other = type.getShape()[kFirst ? 1 : 0];
+      SmallVector<int64_t> shape =
+          kFirst ? SmallVector<int64_t>{chunks, chunk, other}
+                 : SmallVector<int64_t>{other, chunks, chunk};
+      SmallVector<ReassociationIndices> groups =
+          kFirst ? SmallVector<ReassociationIndices>{{0, 1}, {2}}
+                 : SmallVector<ReassociationIndices>{{0}, {1, 2}};
+      return tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get(shape, f32), t, groups);
+    };
+    a = split(a, op.getTransposeA());
+    b = split(b, !op.getTransposeB());
 
     AffineExpr i, j, c, kk;
     bindDims(ctx, i, j, c, kk);
-    AffineExpr kIdx = c * chunk + kk;
     auto mapA = AffineMap::get(
         4, 0,
-        op.getTransposeA() ? ArrayRef<AffineExpr>{kIdx, i}
-                           : ArrayRef<AffineExpr>{i, kIdx},
+        op.getTransposeA() ? ArrayRef<AffineExpr>{c, kk, i}
+                           : ArrayRef<AffineExpr>{i, c, kk},
         ctx);
     auto mapB = AffineMap::get(
         4, 0,
-        op.getTransposeB() ? ArrayRef<AffineExpr>{j, kIdx}
-                           : ArrayRef<AffineExpr>{kIdx, j},
+        op.getTransposeB() ? ArrayRef<AffineExpr>{j, c, kk}
+                           : ArrayRef<AffineExpr>{c, kk, j},
         ctx);
     auto mapD = AffineMap::get(4, 0, {i, j, c}, ctx);
     Value zero16 = arith::ConstantOp::create(rewriter, loc,
@@ -837,7 +852,7 @@ struct ConvertFP4ToStandardPass
     if (vectorWidth < 2 || vectorWidth % 2 != 0) {
       getOperation().emitError("vector-width must be an even number >= 2, "
                                "got ")
-          << vectorWidth;
+          << static_cast<int64_t>(vectorWidth);
       return signalPassFailure();
     }
     QTensorTypeConverter converter;
