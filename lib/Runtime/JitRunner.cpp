@@ -1,0 +1,437 @@
+//===- JitRunner.cpp - JIT-run a function on host arrays ------------------===//
+//
+// Part of the fp4 project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fp4/Runtime/JitRunner.h"
+
+#include "fp4/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/Support/CodeGen.h"
+#include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <mutex>
+
+using namespace fp4;
+using namespace mlir;
+using llvm::StringRef;
+
+/// The C runner utility that lowered `memref.copy` calls for non-contiguous
+/// memrefs.
+static constexpr StringRef kMemrefCopyName = "memrefCopy";
+
+/// Name of the unit attribute that makes an i8 result a uint8 array.
+static constexpr StringRef kUnsignedAttrName = "fp4.unsigned";
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
+}
+
+template <typename T> static std::string toString(const T &value) {
+  std::string result;
+  llvm::raw_string_ostream os(result);
+  os << value;
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Signatures
+//===----------------------------------------------------------------------===//
+
+std::string ArraySpec::describe() const {
+  if (isScalar)
+    return toString(type) + " (a 0-d array)";
+  return toString(type);
+}
+
+llvm::Error ArraySpec::checkArray(const NpyArray &array) const {
+  bool dtypeMatches = array.getDType() == dtype;
+  // i8 arguments take int8 and uint8 arrays alike.
+  if (dtype == DType::I8 || dtype == DType::U8)
+    dtypeMatches =
+        array.getDType() == DType::I8 || array.getDType() == DType::U8;
+  if (dtypeMatches && array.getShape() == llvm::ArrayRef(shape))
+    return llvm::Error::success();
+  return makeError("expected " + describe() + " but the array is " +
+                   array.describe());
+}
+
+/// Maps a supported element type to its host dtype.
+static std::optional<DType> getDType(Type type) {
+  if (type.isF32())
+    return DType::F32;
+  if (type.isF16())
+    return DType::F16;
+  if (type.isSignlessInteger(8))
+    return DType::I8;
+  if (type.isSignlessInteger(32))
+    return DType::I32;
+  if (type.isSignlessInteger(64))
+    return DType::I64;
+  return std::nullopt;
+}
+
+/// Builds the spec of one argument or result type, or returns std::nullopt
+/// if the type is not supported.
+static std::optional<ArraySpec> getArraySpec(Type type) {
+  ArraySpec spec;
+  spec.type = type;
+  Type elementType = type;
+  if (auto tensorType = dyn_cast<RankedTensorType>(type)) {
+    if (!tensorType.hasStaticShape() || tensorType.getEncoding())
+      return std::nullopt;
+    spec.shape.assign(tensorType.getShape().begin(),
+                      tensorType.getShape().end());
+    elementType = tensorType.getElementType();
+  } else if (isa<ShapedType>(type)) {
+    return std::nullopt;
+  } else {
+    spec.isScalar = true;
+  }
+  std::optional<DType> dtype = getDType(elementType);
+  if (!dtype)
+    return std::nullopt;
+  spec.dtype = *dtype;
+  return spec;
+}
+
+static constexpr StringRef kSupportedTypes =
+    "(supported: statically shaped tensors and scalars of f32, f16, i8, i32, "
+    "i64)";
+
+llvm::Expected<FunctionSpec> JitRunner::getFunctionSpec(ModuleOp module,
+                                                        StringRef entry) {
+  auto func = module.lookupSymbol<func::FuncOp>(entry);
+  if (!func) {
+    SmallVector<StringRef> names;
+    for (auto f : module.getOps<func::FuncOp>())
+      if (!f.isExternal())
+        names.push_back(f.getSymName());
+    if (names.empty())
+      return makeError("no function '" + entry +
+                       "' (the module defines no functions)");
+    return makeError("no function '" + entry +
+                     "' (functions: " + llvm::join(names, ", ") + ")");
+  }
+  if (func.isExternal())
+    return makeError("function '" + entry + "' is a declaration");
+
+  FunctionSpec spec;
+  spec.name = entry.str();
+  for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
+    std::optional<ArraySpec> arg = getArraySpec(type);
+    if (!arg)
+      return makeError("function '" + entry + "': argument " +
+                       llvm::Twine(index + 1) + " has unsupported type '" +
+                       toString(type) + "' " + kSupportedTypes);
+    spec.arguments.push_back(std::move(*arg));
+  }
+  for (auto [index, type] : llvm::enumerate(func.getResultTypes())) {
+    std::optional<ArraySpec> result = getArraySpec(type);
+    if (!result)
+      return makeError("function '" + entry + "': result " +
+                       llvm::Twine(index + 1) + " has unsupported type '" +
+                       toString(type) + "' " + kSupportedTypes);
+    if (result->dtype == DType::I8 &&
+        func.getResultAttr(index, kUnsignedAttrName))
+      result->dtype = DType::U8;
+    spec.results.push_back(std::move(*result));
+  }
+  return spec;
+}
+
+//===----------------------------------------------------------------------===//
+// Compilation
+//===----------------------------------------------------------------------===//
+
+/// Formats `loc` as "file:line:col" when it has a file location.
+static std::string formatLocation(Location loc) {
+  std::string result;
+  loc->walk([&](Location nested) {
+    if (auto fileLoc = dyn_cast<FileLineColLoc>(nested)) {
+      result = (fileLoc.getFilename().getValue() + ":" +
+                llvm::Twine(fileLoc.getLine()) + ":" +
+                llvm::Twine(fileLoc.getColumn()))
+                   .str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return result;
+}
+
+/// Returns "LOC: lowering to LLVM failed: MESSAGE" on one line.
+static llvm::Error makeLoweringError(Location loc, StringRef message) {
+  std::string where = formatLocation(loc);
+  std::string oneLine = message.str();
+  std::replace(oneLine.begin(), oneLine.end(), '\n', ' ');
+  return makeError((where.empty() ? "" : where + ": ") +
+                   "lowering to LLVM failed: " + oneLine);
+}
+
+/// Adds `@<wrapperName>` to `module`: it takes and returns every scalar of
+/// `entry` as a 0-d tensor, so that after bufferization all of its arguments
+/// are memrefs and all of its results out-param memrefs. Its arguments are
+/// not writable, so the compiled code never writes into the input arrays.
+static void addWrapper(ModuleOp module, func::FuncOp entry,
+                       const FunctionSpec &spec, StringRef wrapperName) {
+  MLIRContext *ctx = module.getContext();
+  Location loc = entry.getLoc();
+  auto asTensor = [](const ArraySpec &array) -> Type {
+    if (array.isScalar)
+      return RankedTensorType::get({}, array.type);
+    return array.type;
+  };
+  SmallVector<Type> argTypes = llvm::map_to_vector(spec.arguments, asTensor);
+  SmallVector<Type> resultTypes = llvm::map_to_vector(spec.results, asTensor);
+
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  auto wrapper = func::FuncOp::create(
+      builder, loc, wrapperName, FunctionType::get(ctx, argTypes, resultTypes));
+  for (unsigned i = 0, e = argTypes.size(); i < e; ++i)
+    wrapper.setArgAttr(i, "bufferization.writable", builder.getBoolAttr(false));
+  Block *body = wrapper.addEntryBlock();
+  builder.setInsertionPointToStart(body);
+
+  SmallVector<Value> callArgs;
+  for (auto [array, arg] :
+       llvm::zip_equal(spec.arguments, body->getArguments()))
+    callArgs.push_back(array.isScalar ? tensor::ExtractOp::create(
+                                            builder, loc, arg, ValueRange{})
+                                            .getResult()
+                                      : Value(arg));
+  auto call = func::CallOp::create(builder, loc, entry, callArgs);
+  SmallVector<Value> results;
+  for (auto [array, type, value] :
+       llvm::zip_equal(spec.results, resultTypes, call.getResults()))
+    results.push_back(array.isScalar
+                          ? tensor::FromElementsOp::create(builder, loc, type,
+                                                           ValueRange{value})
+                                .getResult()
+                          : Value(value));
+  func::ReturnOp::create(builder, loc, results);
+}
+
+/// Number of scalars in the expanded descriptor of a rank-`rank` memref.
+static unsigned getNumDescriptorFields(int64_t rank) { return 3 + 2 * rank; }
+
+JitRunner::~JitRunner() = default;
+
+llvm::Expected<std::unique_ptr<JitRunner>>
+JitRunner::create(ModuleOp module, StringRef entry,
+                  const JitRunnerOptions &options) {
+  llvm::Expected<FunctionSpec> spec = getFunctionSpec(module, entry);
+  if (!spec)
+    return spec.takeError();
+
+  MLIRContext *ctx = module.getContext();
+  DialectRegistry registry;
+  registerCPUPipelineDependencies(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  ctx->appendDialectRegistry(registry);
+  // The wrapper is built with these, whatever the module itself uses.
+  ctx->loadDialect<func::FuncDialect, tensor::TensorDialect>();
+
+  std::unique_ptr<JitRunner> runner(new JitRunner());
+  runner->spec = std::move(*spec);
+  OwningOpRef<ModuleOp> clone = module.clone();
+  runner->wrapperName = "__fp4_run_" + entry.str();
+  while (clone->lookupSymbol(runner->wrapperName))
+    runner->wrapperName += "_";
+  addWrapper(*clone, clone->lookupSymbol<func::FuncOp>(entry), runner->spec,
+             runner->wrapperName);
+
+  // Lower; keep the first error diagnostic for a one-line report.
+  {
+    std::optional<std::pair<Location, std::string>> firstError;
+    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+      if (diag.getSeverity() == DiagnosticSeverity::Error && !firstError)
+        firstError.emplace(diag.getLocation(), diag.str());
+      return success();
+    });
+    PassManager pm(ctx, ModuleOp::getOperationName());
+    // Compile only what the wrapper needs: other functions may well not be
+    // lowerable (or runnable) on their own.
+    for (auto func : clone->getOps<func::FuncOp>())
+      if (func.getSymName() != runner->wrapperName)
+        func.setPrivate();
+    pm.addPass(createSymbolDCEPass());
+    buildCPUPipeline(pm);
+    if (failed(pm.run(*clone))) {
+      if (firstError)
+        return makeLoweringError(firstError->first, firstError->second);
+      return makeLoweringError(module.getLoc(), "the pass pipeline failed");
+    }
+  }
+  Operation *leftover = nullptr;
+  clone->walk([&](Operation *op) {
+    if (op == clone->getOperation() || isa<LLVM::LLVMDialect>(op->getDialect()))
+      return WalkResult::advance();
+    leftover = op;
+    return WalkResult::interrupt();
+  });
+  if (leftover)
+    return makeLoweringError(leftover->getLoc(),
+                             "'" + leftover->getName().getStringRef().str() +
+                                 "' was not converted to the LLVM dialect");
+
+  // The wrapper must take one expanded descriptor per input and output.
+  auto llvmWrapper = clone->lookupSymbol<LLVM::LLVMFuncOp>(runner->wrapperName);
+  unsigned expectedParams = 0;
+  for (const ArraySpec &array : llvm::concat<const ArraySpec>(
+           runner->spec.arguments, runner->spec.results))
+    expectedParams += getNumDescriptorFields(array.shape.size());
+  if (!llvmWrapper ||
+      llvmWrapper.getFunctionType().getNumParams() != expectedParams ||
+      !isa<LLVM::LLVMVoidType>(llvmWrapper.getFunctionType().getReturnType()))
+    return makeError("internal error: unexpected signature of the lowered "
+                     "function '" +
+                     runner->wrapperName + "'");
+
+  // Every declared function must be defined by the process (libc, libm) or
+  // by the symbols registered below; ORC would only report it on stderr.
+  llvm::sys::DynamicLibrary::LoadLibraryPermanently(nullptr);
+  for (auto func : clone->getOps<LLVM::LLVMFuncOp>()) {
+    if (!func.isExternal() || func.getSymName() == kMemrefCopyName ||
+        llvm::sys::DynamicLibrary::SearchForAddressOfSymbol(
+            func.getSymName().str()))
+      continue;
+    return makeError(
+        (formatLocation(func.getLoc()).empty()
+             ? ""
+             : formatLocation(func.getLoc()) + ": ") +
+        "function '" + func.getSymName() +
+        "' is declared but neither defined in the module nor found in the "
+        "process");
+  }
+
+  static std::once_flag initTargets;
+  std::call_once(initTargets, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+
+  unsigned optLevel = std::min(options.optLevel, 3u);
+  auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
+                                               /*targetMachine=*/nullptr);
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(
+      optLevel); // None, Less, Default, Aggressive
+  engineOptions.enableGDBNotificationListener = false;
+  engineOptions.enablePerfNotificationListener = false;
+  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
+      ExecutionEngine::create(*clone, engineOptions);
+  if (!engine)
+    return makeError("cannot compile '" + entry +
+                     "' for the host: " + llvm::toString(engine.takeError()));
+  runner->engine = std::move(*engine);
+
+  // `memref.copy` of non-contiguous memrefs calls into the C runner utils.
+  runner->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner(kMemrefCopyName)] = {
+        llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
+        llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
+  // Resolve every symbol now, so that a missing one is an error here.
+  if (llvm::Expected<void (*)(void **)> fn =
+          runner->engine->lookupPacked(runner->wrapperName);
+      !fn)
+    return makeError("cannot link '" + entry +
+                     "': " + llvm::toString(fn.takeError()));
+  return std::move(runner);
+}
+
+//===----------------------------------------------------------------------===//
+// Invocation
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// An expanded memref descriptor of a dense C-ordered array.
+struct Descriptor {
+  void *allocated;
+  void *aligned;
+  int64_t offset = 0;
+  SmallVector<int64_t, 8> sizesAndStrides;
+
+  Descriptor(void *data, llvm::ArrayRef<int64_t> shape)
+      : allocated(data), aligned(data) {
+    sizesAndStrides.assign(shape.begin(), shape.end());
+    sizesAndStrides.resize(2 * shape.size());
+    int64_t stride = 1;
+    for (int64_t i = shape.size() - 1; i >= 0; --i) {
+      sizesAndStrides[shape.size() + i] = stride;
+      stride *= shape[i];
+    }
+  }
+
+  /// Appends the address of each field, as `invokePacked` expects.
+  void pack(SmallVectorImpl<void *> &args) {
+    args.push_back(&allocated);
+    args.push_back(&aligned);
+    args.push_back(&offset);
+    for (int64_t &field : sizesAndStrides)
+      args.push_back(&field);
+  }
+};
+} // namespace
+
+llvm::Expected<SmallVector<NpyArray>>
+JitRunner::run(llvm::ArrayRef<const NpyArray *> inputs) {
+  if (inputs.size() != spec.arguments.size())
+    return makeError("function '" + spec.name + "' takes " +
+                     llvm::Twine(spec.arguments.size()) + " arguments but " +
+                     llvm::Twine(inputs.size()) + " inputs were given");
+  for (auto [index, array, input] : llvm::enumerate(spec.arguments, inputs))
+    if (llvm::Error error = array.checkArray(*input))
+      return makeError("input " + llvm::Twine(index + 1) + ": " +
+                       llvm::toString(std::move(error)));
+
+  SmallVector<NpyArray> outputs;
+  for (const ArraySpec &array : spec.results)
+    outputs.emplace_back(array.dtype, array.shape);
+
+  // The compiled code does not write to its inputs (their arguments are not
+  // writable), hence the const_cast.
+  std::vector<Descriptor> descriptors;
+  descriptors.reserve(inputs.size() + outputs.size());
+  for (const NpyArray *input : inputs)
+    descriptors.emplace_back(const_cast<char *>(input->data()),
+                             input->getShape());
+  for (NpyArray &output : outputs)
+    descriptors.emplace_back(output.data(), output.getShape());
+  SmallVector<void *> args;
+  for (Descriptor &descriptor : descriptors)
+    descriptor.pack(args);
+
+  if (llvm::Error error = engine->invokePacked(wrapperName, args))
+    return makeError("cannot run '" + spec.name +
+                     "': " + llvm::toString(std::move(error)));
+  return std::move(outputs);
+}
