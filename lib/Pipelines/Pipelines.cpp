@@ -94,6 +94,9 @@ void fp4::buildBufferizeToLLVMPipeline(OpPassManager &pm,
                                        const CPUPipelineOptions &options) {
   // Tensor level: make every op bufferizable, then drop the tensor.empty ops
   // whose only purpose is to name a destination.
+  // Inline calls first: a result returned through a call would otherwise be
+  // bufferized into a temporary and copied into the caller's buffer.
+  pm.addPass(createInlinerPass());
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
 
@@ -104,6 +107,11 @@ void fp4::buildBufferizeToLLVMPipeline(OpPassManager &pm,
   bufferizeOptions.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  // Forward loop-carried buffers that loops only pass through (scf.for
+  // iter_args of a buffer written in place), so a returned buffer is seen to
+  // be its allocation and the out-param conversion can write the result in
+  // the caller's buffer instead of copying it there.
+  pm.addPass(createCanonicalizerPass());
 
   // Calling convention: results become caller-allocated out-params, so the
   // callee owns (and frees) every buffer it allocates.

@@ -26,7 +26,10 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/CodeGen.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
@@ -336,8 +339,30 @@ JitRunner::create(ModuleOp module, StringRef entry,
   });
 
   unsigned optLevel = std::min(options.optLevel, 3u);
-  auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
-                                               /*targetMachine=*/nullptr);
+  // Compile for this machine: the JIT's own code generator is not told the
+  // host CPU, so every function carries it as attributes (without them
+  // AVX-512 code runs about 2.7x slower here), and the IR optimizer gets the
+  // host target machine for its cost models.
+  auto hostBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!hostBuilder)
+    return hostBuilder.takeError();
+  auto hostMachine = hostBuilder->createTargetMachine();
+  if (!hostMachine)
+    return hostMachine.takeError();
+  std::shared_ptr<llvm::TargetMachine> machine = std::move(*hostMachine);
+  auto optimize = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
+                                            machine.get());
+  auto transformer = [optimize, machine](llvm::Module *module) -> llvm::Error {
+    std::string cpu = machine->getTargetCPU().str();
+    std::string features = machine->getTargetFeatureString().str();
+    for (llvm::Function &function : *module) {
+      if (function.isDeclaration())
+        continue;
+      function.addFnAttr("target-cpu", cpu);
+      function.addFnAttr("target-features", features);
+    }
+    return optimize(module);
+  };
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(

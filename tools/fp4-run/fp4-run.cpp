@@ -29,13 +29,17 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <vector>
 
 using namespace fp4;
 using namespace mlir;
@@ -71,6 +75,13 @@ static llvm::cl::opt<bool>
 static llvm::cl::opt<unsigned>
     optLevel("O", llvm::cl::desc("LLVM optimization level (default 3)"),
              llvm::cl::Prefix, llvm::cl::init(3), llvm::cl::cat(runCategory));
+
+static llvm::cl::opt<unsigned> benchmarkRuns(
+    "benchmark",
+    llvm::cl::desc("Time N further calls after the first one and print the "
+                   "minimum and median wall time per call (compilation and "
+                   "file I/O excluded)"),
+    llvm::cl::value_desc("N"), llvm::cl::init(0), llvm::cl::cat(runCategory));
 
 /// Prints "fp4-run: error: MESSAGE" and returns the exit code 1.
 static int fail(const llvm::Twine &message) {
@@ -183,6 +194,22 @@ int main(int argc, char **argv) {
   llvm::Expected<SmallVector<NpyArray>> outputs = (*runner)->run(inputPtrs);
   if (!outputs)
     return fail(outputs.takeError());
+  if (benchmarkRuns > 0) {
+    // Each timed call includes the allocation of its result buffers.
+    std::vector<double> seconds;
+    for (unsigned i = 0; i < benchmarkRuns; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      llvm::Expected<SmallVector<NpyArray>> again = (*runner)->run(inputPtrs);
+      auto stop = std::chrono::steady_clock::now();
+      if (!again)
+        return fail(again.takeError());
+      seconds.push_back(std::chrono::duration<double>(stop - start).count());
+    }
+    std::sort(seconds.begin(), seconds.end());
+    llvm::outs() << llvm::formatv(
+        "benchmark: {0} runs, min {1:f6} s, median {2:f6} s per call\n",
+        seconds.size(), seconds.front(), seconds[seconds.size() / 2]);
+  }
 
   // Write (all or nothing), then print.
   if (!outputFiles.empty()) {
