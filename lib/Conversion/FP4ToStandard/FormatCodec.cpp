@@ -33,20 +33,21 @@ struct MiniSpec {
   uint32_t maxCode;  // largest finite magnitude code
   enum { None, NanOnly, IEEE } nonFinite;
   bool saturate;     // overflow -> max (else IEEE Inf)
+  bool canonicalNaN; // NaN -> sign|all ones (else IEEE quiet NaN + payload)
 };
 
 std::optional<MiniSpec> miniSpec(ElementKind kind) {
   switch (kind) {
   case ElementKind::e2m1:
-    return MiniSpec{1, 1, 4, 0x7, MiniSpec::None, true};
+    return MiniSpec{1, 1, 4, 0x7, MiniSpec::None, true, false};
   case ElementKind::e4m3:
-    return MiniSpec{3, 7, 8, 0x7E, MiniSpec::NanOnly, true};
+    return MiniSpec{3, 7, 8, 0x7E, MiniSpec::NanOnly, true, true};
   case ElementKind::e5m2:
-    return MiniSpec{2, 15, 8, 0x7B, MiniSpec::IEEE, true};
+    return MiniSpec{2, 15, 8, 0x7B, MiniSpec::IEEE, true, true};
   case ElementKind::f16:
-    return MiniSpec{10, 15, 16, 0x7BFF, MiniSpec::IEEE, false};
+    return MiniSpec{10, 15, 16, 0x7BFF, MiniSpec::IEEE, false, false};
   case ElementKind::bf16:
-    return MiniSpec{7, 127, 16, 0x7F7F, MiniSpec::IEEE, false};
+    return MiniSpec{7, 127, 16, 0x7F7F, MiniSpec::IEEE, false, false};
   default:
     return std::nullopt;
   }
@@ -308,7 +309,10 @@ EncodeResult FormatCodec::finish(Value x, Value mag, bool nearest) {
     unsigned m = spec->manBits;
     uint32_t expField = ((1u << (spec->width - 1 - m)) - 1) << m;
     Value s = SHL(sign, cI32(spec->width - 1));
-    if (spec->nonFinite == MiniSpec::NanOnly) {
+    // e4m3 has one NaN pattern per sign; the saturating e5m2 uses the same
+    // canonical all-ones NaN (as the numerics library does); f16/bf16 keep
+    // the quiet bit and the top payload bits like a CPU conversion.
+    if (spec->canonicalNaN) {
       nanCode = OR(s, cI32(expField | ((1u << m) - 1)));
     } else {
       Value payload = SHR(AND(bits, cI32(0x7FFFFF)), cI32(23 - m));
