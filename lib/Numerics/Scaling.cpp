@@ -14,6 +14,7 @@
 #include "BitUtils.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace fp4::numerics;
 using namespace fp4::numerics::detail;
@@ -153,3 +154,18 @@ float fp4::numerics::sawbScale(const float *w, size_t n) {
 }
 
 float fp4::numerics::pactScale(float alpha) { return 15.0f / alpha; }
+
+float fp4::numerics::amaxScale(const float *x, size_t n, Format f) {
+  float m = 0.0f;
+  for (size_t i = 0; i < n; ++i) {
+    float a = absOf(x[i]);
+    if (isNonFinite(a))
+      return 1.0f;
+    if (a > m)
+      m = a;
+  }
+  if (m == 0.0f)
+    return 1.0f;
+  float s = maxMagnitude(f) / m;
+  return isNonFinite(s) ? std::numeric_limits<float>::max() : s;
+}

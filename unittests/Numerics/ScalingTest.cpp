@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 
+#include <limits>
 #include <random>
 
 using namespace fp4::numerics;
@@ -208,3 +209,19 @@ TEST(PACT, Scale) {
 }
 
 } // namespace
+
+TEST(AmaxScale, Rule) {
+  const float w[] = {0.5f, -3.5f, 2.0f};
+  EXPECT_EQ(amaxScale(w, 3, Format::Int4), 2.0f);          // 7 / 3.5
+  EXPECT_EQ(amaxScale(w, 3, Format::UInt4), 15.0f / 3.5f); // one division
+  const float zeros[] = {0.0f, -0.0f};
+  EXPECT_EQ(amaxScale(zeros, 2, Format::E4M3), 1.0f);
+  EXPECT_EQ(amaxScale(w, 0, Format::E4M3), 1.0f);
+  const float bad[] = {1.0f, std::numeric_limits<float>::quiet_NaN()};
+  EXPECT_EQ(amaxScale(bad, 2, Format::E2M1), 1.0f);
+  const float inf[] = {-std::numeric_limits<float>::infinity()};
+  EXPECT_EQ(amaxScale(inf, 1, Format::E2M1), 1.0f);
+  // bf16's max over a tiny maximum overflows f32: clamped, never Inf.
+  const float tiny[] = {0.5f};
+  EXPECT_EQ(amaxScale(tiny, 1, Format::BF16), std::numeric_limits<float>::max());
+}

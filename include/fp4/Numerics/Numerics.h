@@ -198,6 +198,11 @@ float gradscaleNext(float s, float m, Format f, GradScaleMode mode,
 /// PACT uint4 scale: 15.0f / alpha, one f32 division.
 float pactScale(float alpha);
 
+/// Max-based scale (`fp4.compute_scale rule(amax)`): fl32(maxMagnitude(f) /
+/// max|x|), clamped to the largest finite f32 when the division overflows;
+/// 1.0 when max|x| is 0 or not finite (also for n == 0).
+float amaxScale(const float *x, size_t n, Format f);
+
 //===----------------------------------------------------------------------===//
 // Low-precision matmul reference (SPEC section 7)
 //===----------------------------------------------------------------------===//

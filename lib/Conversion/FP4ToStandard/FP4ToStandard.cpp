@@ -27,6 +27,8 @@
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <limits>
+
 namespace fp4 {
 #define GEN_PASS_DEF_CONVERTFP4TOSTANDARD
 #include "fp4/Conversion/Passes.h.inc"
@@ -40,13 +42,6 @@ namespace {
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
-
-int64_t numElements(ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
 
 /// Reshapes a statically shaped tensor to 1-D.
 Value flatten(OpBuilder &b, Location loc, Value t) {
@@ -586,6 +581,9 @@ struct ComputeScaleLowering : OpConversionPattern<ComputeScaleOp> {
                                        sb.fcmp(P::OEQ, amax, sb.f32(0.0f)));
       Value s = arith::DivFOp::create(
           rewriter, loc, sb.f32(op.getFormat().getMaxMagnitude()), amax);
+      // A tiny maximum can overflow the division: clamp to the largest f32.
+      s = arith::MinimumFOp::create(
+          rewriter, loc, s, sb.f32(std::numeric_limits<float>::max()));
       rewriter.replaceOp(op, sb.select(bad, one, s));
       return success();
     }

@@ -423,7 +423,6 @@ Value FormatCodec::decode(Value codes) {
 
 Value FormatCodec::philoxUniform(Value index, Value seed, Value stream) {
   Type i32 = like(b.getI32Type());
-  Type i64 = like(b.getI64Type());
   auto lo32 = [&](Value v) { return arith::TruncIOp::create(b, loc, i32, v); };
   auto hi32 = [&](Value v) {
     return arith::TruncIOp::create(b, loc, i32, SHR(v, cI64(32)));

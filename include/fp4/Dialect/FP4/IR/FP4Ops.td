@@ -193,7 +193,9 @@ def FP4_ComputeScaleOp : FP4_Op<"compute_scale", [Pure]> {
       `alpha > max|w|` then `alpha = max|w|`; the scale is `fl32(7 / alpha)`.
       An all-zero tensor gets scale 1.
     - `amax`: `fl32(MAX / max|x|)` with MAX the format's largest magnitude
-      (7 for int4); an all-zero tensor gets scale 1.
+      (7 for int4), clamped to the largest finite f32 if the division
+      overflows; an all-zero tensor, or one holding a NaN or an Inf, gets
+      scale 1.
 
     ```mlir
     %s = fp4.compute_scale %w rule(sawb) {format = #fp4.format<int4>} : tensor<256x784xf32>
