@@ -7,7 +7,9 @@
 #include "fp4/InitAllDialects.h"
 #include "fp4/InitAllPasses.h"
 
+#include "fp4/Autodiff/Autodiff.h"
 #include "fp4/Conversion/Passes.h"
+#include "fp4/Transforms/Passes.h"
 #include "fp4/Dialect/FP4/IR/FP4Dialect.h"
 #include "fp4/Pipelines/Pipelines.h"
 
@@ -22,10 +24,12 @@ void fp4::registerAllDialects(mlir::DialectRegistry &registry) {
   // registering them costs no link time and lets every pipeline stage parse.
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  fp4::registerVJPExternalModels(registry);
 }
 
 void fp4::registerAllPasses() {
   mlir::registerAllPasses();
   fp4::registerFP4ConversionPasses();
+  fp4::registerFP4TransformsPasses();
   fp4::registerPipelines();
 }

@@ -88,6 +88,8 @@ static std::optional<DType> getDType(Type type) {
     return DType::F32;
   if (type.isF16())
     return DType::F16;
+  if (type.isF64())
+    return DType::F64;
   if (type.isSignlessInteger(8))
     return DType::I8;
   if (type.isSignlessInteger(32))
@@ -122,7 +124,7 @@ static std::optional<ArraySpec> getArraySpec(Type type) {
 }
 
 static constexpr StringRef kSupportedTypes =
-    "(supported: statically shaped tensors and scalars of f32, f16, i8, i32, "
+    "(supported: statically shaped tensors and scalars of f32, f64, f16, i8, i32, "
     "i64)";
 
 llvm::Expected<FunctionSpec> JitRunner::getFunctionSpec(ModuleOp module,

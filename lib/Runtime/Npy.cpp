@@ -47,6 +47,7 @@ size_t fp4::getDTypeSize(DType dtype) {
   case DType::U8:
     return 1;
   case DType::I64:
+  case DType::F64:
     return 8;
   }
   llvm_unreachable("unknown dtype");
@@ -66,6 +67,8 @@ StringRef fp4::getDTypeName(DType dtype) {
     return "int32";
   case DType::I64:
     return "int64";
+  case DType::F64:
+    return "float64";
   }
   llvm_unreachable("unknown dtype");
 }
@@ -84,6 +87,8 @@ StringRef fp4::getDTypeDescr(DType dtype) {
     return "<i4";
   case DType::I64:
     return "<i8";
+  case DType::F64:
+    return "<f8";
   }
   llvm_unreachable("unknown dtype");
 }
@@ -96,6 +101,7 @@ std::optional<DType> fp4::parseDTypeDescr(StringRef descr) {
       .Case("|u1", DType::U8)
       .Case("<i4", DType::I32)
       .Case("<i8", DType::I64)
+      .Case("<f8", DType::F64)
       .Default(std::nullopt);
 }
 
@@ -188,6 +194,9 @@ static std::string formatElement(const NpyArray &array, int64_t index) {
     return std::to_string(array.getAs<int32_t>()[index]);
   case DType::I64:
     return std::to_string(array.getAs<int64_t>()[index]);
+  case DType::F64:
+    return formatFloat(array.getAs<double>()[index],
+                       llvm::APFloat::IEEEdouble());
   }
   llvm_unreachable("unknown dtype");
 }
@@ -441,7 +450,7 @@ llvm::Expected<NpyArray> fp4::parseNpy(StringRef contents, StringRef name) {
   std::optional<DType> dtype = parseDTypeDescr(parser.descr);
   if (!dtype)
     return makeError(name, "unsupported dtype '" + parser.descr +
-                               "' (supported: <f4, <f2, |i1, |u1, <i4, <i8)");
+                               "' (supported: <f4, <f8, <f2, |i1, |u1, <i4, <i8)");
 
   // Guard the element count against overflow before allocating.
   uint64_t numBytes = getDTypeSize(*dtype);

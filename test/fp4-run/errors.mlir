@@ -4,6 +4,7 @@
 // RUN: %python %S/Inputs/mknpy.py %t/a7.npy "np.ones((4, 7), np.float32)"
 // RUN: %python %S/Inputs/mknpy.py %t/ai.npy "np.ones((4, 8), np.int32)"
 // RUN: %python %S/Inputs/mknpy.py %t/f64.npy "np.ones((4, 8))"
+// RUN: %python %S/Inputs/mknpy.py %t/u16.npy "np.ones((4, 8), np.uint16)"
 // RUN: %python %S/Inputs/mknpy.py %t/s.npy "np.float32(2)"
 // RUN: %python %S/Inputs/mknpy.py --fortran %t/fortran.npy "np.ones((4, 8), np.float32)"
 // RUN: %python %S/Inputs/mknpy.py %t/trunc.npy "np.ones((4, 8), np.float32)"
@@ -44,9 +45,11 @@
 // RUN: test ! -e %t/out.npy
 // RANK: fp4-run: error: input 2 ({{.*}}s.npy): expected tensor<4x8xf32> but the array is float32 []
 
+// RUN: not fp4-run %s --entry add --input %t/a.npy --input %t/u16.npy --output %t/out.npy 2>&1 | FileCheck %s --check-prefix=U16
 // RUN: not fp4-run %s --entry add --input %t/a.npy --input %t/f64.npy --output %t/out.npy 2>&1 | FileCheck %s --check-prefix=F64
 // RUN: test ! -e %t/out.npy
-// F64: fp4-run: error: {{.*}}f64.npy: unsupported dtype '<f8' (supported: <f4, <f2, |i1, |u1, <i4, <i8)
+// U16: fp4-run: error: {{.*}}u16.npy: unsupported dtype '<u2' (supported: <f4, <f8, <f2, |i1, |u1, <i4, <i8)
+// F64: fp4-run: error: input 2 ({{.*}}f64.npy): expected tensor<4x8xf32> but the array is float64 [4, 8]
 
 // RUN: not fp4-run %s --entry add --input %t/text.npy --input %t/a.npy --output %t/out.npy 2>&1 | FileCheck %s --check-prefix=NOTNPY
 // RUN: test ! -e %t/out.npy
@@ -84,7 +87,7 @@
 // NOTEMP-NOT: tmp
 
 // RUN: not fp4-run %s --entry dyn --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=SIGNATURE
-// SIGNATURE: fp4-run: error: {{.*}}errors.mlir: function 'dyn': argument 1 has unsupported type 'tensor<?x8xf32>' (supported: statically shaped tensors and scalars of f32, f16, i8, i32, i64)
+// SIGNATURE: fp4-run: error: {{.*}}errors.mlir: function 'dyn': argument 1 has unsupported type 'tensor<?x8xf32>' (supported: statically shaped tensors and scalars of f32, f64, f16, i8, i32, i64)
 
 // RUN: not fp4-run %s --entry external --input %t/s.npy 2>&1 | FileCheck %s --check-prefix=DECL
 // DECL: fp4-run: error: {{.*}}errors.mlir: function 'external' is a declaration

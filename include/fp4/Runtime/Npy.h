@@ -6,7 +6,7 @@
 //
 // A dense host array and a strict reader/writer for the NumPy `.npy` format
 // (versions 1.0, 2.0 and 3.0, little-endian, C order). The supported dtypes
-// are the element types fp4 functions take and return: `<f4`, `<f2`, `|i1`,
+// are the element types fp4 functions take and return: `<f4`, `<f8`, `<f2`, `|i1`,
 // `|u1`, `<i4`, `<i8`.
 //
 //===----------------------------------------------------------------------===//
@@ -33,7 +33,7 @@ class raw_ostream;
 namespace fp4 {
 
 /// Element type of an `NpyArray`.
-enum class DType { F32, F16, I8, U8, I32, I64 };
+enum class DType { F32, F16, I8, U8, I32, I64, F64 };
 
 /// Size of one element of `dtype` in bytes.
 size_t getDTypeSize(DType dtype);
