@@ -118,7 +118,7 @@ func.func @main() -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor
   // quantized twice to radix-4 FP4.
   %g0 = func.call @random(%s1, %mgmag, %gmag) : (i32, f32, f32) -> tensor<64x256xf32>
   %dy = tensor.extract_slice %g0[0, 0] [64, 128] [1, 1] : tensor<64x256xf32> to tensor<64x128xf32>
-  %dys, %next = fp4.gradscale %dy, %zero {format = #fp4.format<radix4, even>} : tensor<64x128xf32>
+  %dys, %applied, %next = fp4.gradscale %dy, %zero {format = #fp4.format<radix4, even>} : tensor<64x128xf32>
   %dyq_even, %cnt:3 = fp4.quantize %dys, %one : tensor<64x128xf32> -> !fp4.qtensor<64x128x#fp4.format<radix4, even>>, i64, i64, i64
   %dyq_odd = fp4.quantize %dys, %one : tensor<64x128xf32> -> !fp4.qtensor<64x128x#fp4.format<radix4, odd>>
   // dX = dY W (64x256), even phase; dW = dY^T X (128x256), odd phase.

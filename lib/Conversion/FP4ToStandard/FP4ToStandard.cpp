@@ -554,7 +554,7 @@ struct GradScaleLowering : OpConversionPattern<GradScaleOp> {
                                   ValueRange{arith::MulFOp::create(
                                       b, l, args[0], used)});
         });
-    rewriter.replaceOp(op, ValueRange{generic.getResult(0), next});
+    rewriter.replaceOp(op, ValueRange{generic.getResult(0), used, next});
     return success();
   }
 

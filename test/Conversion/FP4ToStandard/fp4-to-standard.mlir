@@ -150,7 +150,7 @@ func.func @lowp_matmul_f16(%a: !fp4.qtensor<4x13x#fp4.format<radix4, even>>, %b:
 // CHECK: linalg.generic
 // CHECK:   arith.mulf
 func.func @gradscale(%g: tensor<8x5xf32>, %s: f32) -> (tensor<8x5xf32>, f32) {
-  %r, %n = fp4.gradscale %g, %s {format = #fp4.format<radix4, even>} : tensor<8x5xf32>
+  %r, %u, %n = fp4.gradscale %g, %s {format = #fp4.format<radix4, even>} : tensor<8x5xf32>
   return %r, %n : tensor<8x5xf32>, f32
 }
 

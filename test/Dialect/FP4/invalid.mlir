@@ -127,7 +127,7 @@ func.func @pack_wrong_width(%c: tensor<4xi8>, %s: f32) {
 
 func.func @gradscale_int4(%g: tensor<4xf32>, %s: f32) {
   // expected-error @+1 {{'fp4.gradscale' op format int4 is not a gradient format; expected radix4, radix2_fp4, e2m1, e4m3 or e5m2}}
-  %r, %n = fp4.gradscale %g, %s {format = #fp4.format<int4>} : tensor<4xf32>
+  %r, %u, %n = fp4.gradscale %g, %s {format = #fp4.format<int4>} : tensor<4xf32>
   return
 }
 
@@ -136,7 +136,7 @@ func.func @gradscale_int4(%g: tensor<4xf32>, %s: f32) {
 func.func @gradscale_not_pow2(%g: tensor<4xf32>) {
   %s = arith.constant 3.0 : f32
   // expected-error @+1 {{'fp4.gradscale' op GradScale must be a positive power of two (or 0 for not yet initialized), got 3}}
-  %r, %n = fp4.gradscale %g, %s {format = #fp4.format<radix4, even>} : tensor<4xf32>
+  %r, %u, %n = fp4.gradscale %g, %s {format = #fp4.format<radix4, even>} : tensor<4xf32>
   return
 }
 
@@ -145,7 +145,7 @@ func.func @gradscale_not_pow2(%g: tensor<4xf32>) {
 func.func @gradscale_negative(%g: tensor<4xf32>) {
   %s = arith.constant -2.0 : f32
   // expected-error @+1 {{'fp4.gradscale' op GradScale must be a positive power of two (or 0 for not yet initialized), got -2}}
-  %r, %n = fp4.gradscale %g, %s {format = #fp4.format<radix4, even>} : tensor<4xf32>
+  %r, %u, %n = fp4.gradscale %g, %s {format = #fp4.format<radix4, even>} : tensor<4xf32>
   return
 }
 

@@ -85,11 +85,11 @@ func.func @pack_unpack(%codes: tensor<16xi8>, %s: f32, %q: !fp4.qtensor<4x8x#fp4
 }
 
 // CHECK-LABEL: func.func @gradscale
-// CHECK: %{{.*}}, %{{.*}} = fp4.gradscale %{{.*}}, %{{.*}} {format = #fp4.format<radix4, even>} : tensor<128x10xf32>
-// CHECK: %{{.*}}, %{{.*}} = fp4.gradscale %{{.*}}, %{{.*}} mode(current) {format = #fp4.format<e5m2>} : tensor<7xf32>
+// CHECK: %{{.*}}, %{{.*}}, %{{.*}} = fp4.gradscale %{{.*}}, %{{.*}} {format = #fp4.format<radix4, even>} : tensor<128x10xf32>
+// CHECK: %{{.*}}, %{{.*}}, %{{.*}} = fp4.gradscale %{{.*}}, %{{.*}} mode(current) {format = #fp4.format<e5m2>} : tensor<7xf32>
 func.func @gradscale(%dy: tensor<128x10xf32>, %s: f32, %g: tensor<7xf32>) -> (tensor<128x10xf32>, f32) {
-  %gs, %next = fp4.gradscale %dy, %s {format = #fp4.format<radix4, even>} : tensor<128x10xf32>
-  %gc, %nc = fp4.gradscale %g, %s mode(current) {format = #fp4.format<e5m2>} : tensor<7xf32>
+  %gs, %applied, %next = fp4.gradscale %dy, %s {format = #fp4.format<radix4, even>} : tensor<128x10xf32>
+  %gc, %ac, %nc = fp4.gradscale %g, %s mode(current) {format = #fp4.format<e5m2>} : tensor<7xf32>
   return %gs, %next : tensor<128x10xf32>, f32
 }
 

@@ -229,46 +229,46 @@
 // C29-NEXT: {{.*}}, used 0x3f000000 (0.5), next 0x3e800000 (0.25)
 
 func.func @delayed_radix4_even(%g: tensor<128x10xf32>, %s: f32) -> (tensor<128x10xf32>, f32) {
-  %r, %next = fp4.gradscale %g, %s {format = #fp4.format<radix4, even>} : tensor<128x10xf32>
+  %r, %used, %next = fp4.gradscale %g, %s {format = #fp4.format<radix4, even>} : tensor<128x10xf32>
   return %r, %next : tensor<128x10xf32>, f32
 }
 
 func.func @current_radix4_even(%g: tensor<128x10xf32>, %s: f32) -> (tensor<128x10xf32>, f32) {
-  %r, %next = fp4.gradscale %g, %s mode(current) {format = #fp4.format<radix4, even>} : tensor<128x10xf32>
+  %r, %used, %next = fp4.gradscale %g, %s mode(current) {format = #fp4.format<radix4, even>} : tensor<128x10xf32>
   return %r, %next : tensor<128x10xf32>, f32
 }
 
 func.func @delayed_radix4_odd(%g: tensor<128x10xf32>, %s: f32) -> (tensor<128x10xf32>, f32) {
-  %r, %next = fp4.gradscale %g, %s {format = #fp4.format<radix4, odd>} : tensor<128x10xf32>
+  %r, %used, %next = fp4.gradscale %g, %s {format = #fp4.format<radix4, odd>} : tensor<128x10xf32>
   return %r, %next : tensor<128x10xf32>, f32
 }
 
 func.func @delayed_e2m1(%g: tensor<128x10xf32>, %s: f32) -> (tensor<128x10xf32>, f32) {
-  %r, %next = fp4.gradscale %g, %s {format = #fp4.format<e2m1>} : tensor<128x10xf32>
+  %r, %used, %next = fp4.gradscale %g, %s {format = #fp4.format<e2m1>} : tensor<128x10xf32>
   return %r, %next : tensor<128x10xf32>, f32
 }
 
 func.func @current_e2m1(%g: tensor<128x10xf32>, %s: f32) -> (tensor<128x10xf32>, f32) {
-  %r, %next = fp4.gradscale %g, %s mode(current) {format = #fp4.format<e2m1>} : tensor<128x10xf32>
+  %r, %used, %next = fp4.gradscale %g, %s mode(current) {format = #fp4.format<e2m1>} : tensor<128x10xf32>
   return %r, %next : tensor<128x10xf32>, f32
 }
 
 func.func @delayed_e5m2(%g: tensor<128x10xf32>, %s: f32) -> (tensor<128x10xf32>, f32) {
-  %r, %next = fp4.gradscale %g, %s {format = #fp4.format<e5m2>} : tensor<128x10xf32>
+  %r, %used, %next = fp4.gradscale %g, %s {format = #fp4.format<e5m2>} : tensor<128x10xf32>
   return %r, %next : tensor<128x10xf32>, f32
 }
 
 func.func @current_e5m2(%g: tensor<128x10xf32>, %s: f32) -> (tensor<128x10xf32>, f32) {
-  %r, %next = fp4.gradscale %g, %s mode(current) {format = #fp4.format<e5m2>} : tensor<128x10xf32>
+  %r, %used, %next = fp4.gradscale %g, %s mode(current) {format = #fp4.format<e5m2>} : tensor<128x10xf32>
   return %r, %next : tensor<128x10xf32>, f32
 }
 
 func.func @current_e4m3_odd(%g: tensor<100003xf32>, %s: f32) -> (tensor<100003xf32>, f32) {
-  %r, %next = fp4.gradscale %g, %s mode(current) {format = #fp4.format<e4m3>} : tensor<100003xf32>
+  %r, %used, %next = fp4.gradscale %g, %s mode(current) {format = #fp4.format<e4m3>} : tensor<100003xf32>
   return %r, %next : tensor<100003xf32>, f32
 }
 
 func.func @delayed_radix2_odd(%g: tensor<100003xf32>, %s: f32) -> (tensor<100003xf32>, f32) {
-  %r, %next = fp4.gradscale %g, %s {format = #fp4.format<radix2_fp4>} : tensor<100003xf32>
+  %r, %used, %next = fp4.gradscale %g, %s {format = #fp4.format<radix2_fp4>} : tensor<100003xf32>
   return %r, %next : tensor<100003xf32>, f32
 }

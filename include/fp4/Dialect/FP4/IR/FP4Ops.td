@@ -145,8 +145,9 @@ def FP4_GradScaleOp : FP4_Op<"gradscale", [Pure,
     AllTypesMatch<["input", "result"]>]> {
   let summary = "per-layer power-of-two gradient scaling (GradScale)";
   let description = [{
-    Scales the gradient `input` by a power of two and computes the scale for
-    the next step (SPEC-numerics section 4.1), for gradients that will be
+    Scales the gradient `input` by a power of two and returns the scaled
+    gradient, the scale it applied (so consumers can unscale their results)
+    and the scale for the next step (SPEC-numerics section 4.1), for gradients that will be
     quantized to `format` (whose MAX is 64 for radix-4 of either phase, 8 for
     `radix2_fp4`, 6 for `e2m1`, 448 for `e4m3`, 57344 for `e5m2`).
 
@@ -164,15 +165,16 @@ def FP4_GradScaleOp : FP4_Op<"gradscale", [Pure,
     of the quantizer that follows).
 
     ```mlir
-    %gs, %next = fp4.gradscale %dy, %s {format = #fp4.format<radix4, even>}
-        : tensor<128x10xf32>
+    %gs, %applied, %next = fp4.gradscale %dy, %s
+        {format = #fp4.format<radix4, even>} : tensor<128x10xf32>
     ```
   }];
   let arguments = (ins FP4_F32Tensor:$input, F32:$scale,
                        FP4_FormatAttr:$format,
                        DefaultValuedAttr<FP4_GradScaleMode,
                            "::mlir::fp4::GradScaleMode::delayed">:$mode);
-  let results = (outs FP4_F32Tensor:$result, F32:$next_scale);
+  let results = (outs FP4_F32Tensor:$result, F32:$applied_scale,
+                      F32:$next_scale);
   let assemblyFormat = [{
     $input `,` $scale (`mode` `(` $mode^ `)`)? attr-dict `:` type($input)
   }];
