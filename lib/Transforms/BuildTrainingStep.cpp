@@ -381,6 +381,12 @@ struct BuildTrainingStepPass
     }
     func::FuncOp fn = createFunction(b, loc, train ? "train_step" : "grad_step",
                                      args, results);
+    if (train) {
+      // The optimizer's hyper-parameters, for passes that add trainable
+      // state of their own (the recipe's PACT clipping levels).
+      fn->setAttr("fp4.sgd_momentum", b.getF64FloatAttr(momentum));
+      fn->setAttr("fp4.sgd_weight_decay", b.getF64FloatAttr(weightDecay));
+    }
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&fn.getBody().front());
 
@@ -415,6 +421,9 @@ struct BuildTrainingStepPass
 
     LossValues lv = buildSoftmaxCrossEntropy(b, loc, fw.results[0], labels,
                                              /*wantGrad=*/true);
+    // Everything after the loss gradient is the backward pass (and the
+    // update): the memory report counts forward values used past it.
+    lv.dLogits.getDefiningOp()->setAttr("fp4.backward_start", b.getUnitAttr());
     llvm::DenseMap<Value, Value> adjoints;
     adjoints[fw.results[0]] = lv.dLogits;
     if (failed(::fp4::buildReverseSweep(

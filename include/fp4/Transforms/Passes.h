@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "fp4/Dialect/FP4/IR/FP4Dialect.h"
 #include "mlir/Pass/Pass.h"
 
 namespace fp4 {

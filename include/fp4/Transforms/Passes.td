@@ -52,4 +52,36 @@ def FP4BuildTrainingStep
   ];
 }
 
+def FP4ApplyRecipe : Pass<"fp4-apply-recipe", "::mlir::ModuleOp"> {
+  let summary = "Quantize the GEMMs of the training step per a recipe";
+  let description = [{
+    Rewrites the GEMM layers of `@train_step`, `@grad_step` and `@eval_step`
+    (the `fp4.gemm_id` groups of `fp4-build-training-step`) into fp4 ops per
+    a recipe (docs/recipes.md): `ibm-fp4` (Sun et al. 2020: int4 weights
+    with SAWB, uint4 activations with a trainable PACT clip, GradScale'd
+    output gradients quantized twice to radix-4 FP4, the even phase for the
+    activation-gradient GEMM and the odd phase for the weight-gradient GEMM;
+    first and last layer in f32), its ablations, `fp32`, or a JSON file.
+
+    The recipe's state - per-layer GradScale, PACT clipping levels and their
+    momentum, the step counter for stochastic rounding - becomes arguments
+    and results of the step functions (roles `gradscale`, `pact_alpha`,
+    `pact_momentum`, `step`), and every quantized layer reports its gradient
+    quantizers' saturated / flushed / non-finite counts (role `counters`,
+    tensor<6xi64>: dX quantizer then dW quantizer). A training step with a
+    non-finite gradient leaves parameters and optimizer state unchanged.
+  }];
+  let dependentDialects = ["::mlir::fp4::FP4Dialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"recipe", "recipe", "std::string", /*default=*/"\"ibm-fp4\"",
+           "Built-in recipe: fp32, ibm-fp4, ibm-fp4-dw8, int4-fwd, "
+           "fp4-single-phase, radix2-fp4, no-gradscale">,
+    Option<"recipeFile", "recipe-file", "std::string", /*default=*/"\"\"",
+           "A JSON recipe file (overrides `recipe`)">
+  ];
+}
+
 #endif // FP4_TRANSFORMS_PASSES_TD

@@ -1,0 +1,671 @@
+//===- ApplyRecipe.cpp - Put a low-precision recipe into the training step ===//
+//
+// Part of the fp4 project.
+//
+// For every GEMM layer of @train_step, @grad_step and @eval_step (the
+// fp4.gemm_id groups fp4-build-training-step tags: the forward GEMM and its
+// grad_lhs / grad_rhs GEMMs), quantizes the operands per the layer's recipe:
+//
+//   forward     Y  = lowp(Q_w(W), Q_a(X))            W: int4 SAWB, X: uint4 PACT
+//   grad_lhs    dX = lowp(Q_even(dY * s), Q_w(W)^T)   s: the layer's GradScale
+//   grad_rhs    dW = lowp(Q_a(X)^T, Q_odd(dY * s))    (same Q_a(X) as forward)
+//
+// lowp divides by both operands' scales after an exact accumulation, which
+// also unscales the gradient. Linear layers use fp4.lowp_matmul; convolutions
+// run the original linalg convolution on the decoded operands (values in
+// format units, so every product is exact) and divide by the scales.
+//
+// Recipe state becomes arguments and results of the step functions:
+// `gradscale` (f32 per layer), `pact_alpha` and `pact_momentum` (f32 per
+// PACT layer), `counters` (tensor<6xi64> per layer: saturated, flushed,
+// non-finite of the dX then the dW gradient quantizer) and `step` (i64). A
+// training step whose gradients hold a NaN or an Inf keeps every parameter
+// and optimizer state unchanged (the GradScale halves itself).
+//
+//===----------------------------------------------------------------------===//
+
+#include "fp4/Autodiff/Autodiff.h"
+#include "fp4/Dialect/FP4/IR/FP4Dialect.h"
+#include "fp4/Transforms/Passes.h"
+#include "fp4/Transforms/Recipe.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+
+namespace fp4 {
+#define GEN_PASS_DEF_FP4APPLYRECIPE
+#include "fp4/Transforms/Passes.h.inc"
+} // namespace fp4
+
+using namespace mlir;
+using mlir::fp4::FormatAttr;
+using mlir::fp4::QTensorType;
+using utils::IteratorType;
+
+namespace {
+
+/// The FormatAttr of a recipe format name ("radix4_even", "int4", ...).
+FormatAttr formatAttr(MLIRContext *ctx, StringRef name) {
+  using mlir::fp4::ElementKind;
+  using mlir::fp4::Phase;
+  if (name == "radix4_even")
+    return FormatAttr::get(ctx, ElementKind::radix4, Phase::even);
+  if (name == "radix4_odd")
+    return FormatAttr::get(ctx, ElementKind::radix4, Phase::odd);
+  std::optional<ElementKind> kind = mlir::fp4::symbolizeElementKind(name);
+  return kind ? FormatAttr::get(ctx, *kind) : FormatAttr();
+}
+
+bool isZeroFill(Value v) {
+  auto fill = v.getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return false;
+  FloatAttr value;
+  return matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
+         value.getValueAsDouble() == 0.0;
+}
+
+bool isNonNegativeConstant(Value v) {
+  FloatAttr value;
+  return matchPattern(v, m_Constant(&value)) &&
+         value.getValueAsDouble() >= 0.0;
+}
+
+/// Whether every element of `v` is provably >= 0 (ReLU outputs and what
+/// pooling, padding with >= 0 and reshaping make of them).
+bool isNonNegative(Value v, int depth = 0) {
+  if (depth > 16)
+    return false;
+  Operation *op = v.getDefiningOp();
+  if (!op)
+    return false;
+  if (auto g = dyn_cast<linalg::GenericOp>(op)) {
+    auto yield = cast<linalg::YieldOp>(g.getRegion().front().getTerminator());
+    Value y = yield.getOperand(cast<OpResult>(v).getResultNumber());
+    Operation *def = y.getDefiningOp();
+    if (isa_and_nonnull<arith::MaximumFOp, arith::MaxNumFOp>(def))
+      return isNonNegativeConstant(def->getOperand(0)) ||
+             isNonNegativeConstant(def->getOperand(1));
+    return false;
+  }
+  if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+    Value padValue = pad.getConstantPaddingValue();
+    return padValue && isNonNegativeConstant(padValue) &&
+           isNonNegative(pad.getSource(), depth + 1);
+  }
+  if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::CastOp,
+          tensor::ExtractSliceOp, linalg::TransposeOp,
+          linalg::PoolingNchwMaxOp>(op))
+    return isNonNegative(op->getOperand(0), depth + 1);
+  if (auto cat = dyn_cast<tensor::ConcatOp>(op))
+    return llvm::all_of(cat.getInputs(), [&](Value in) {
+      return isNonNegative(in, depth + 1);
+    });
+  return false;
+}
+
+/// The parameter argument a GEMM operand is (possibly through transposes
+/// and reshapes), or null.
+BlockArgument traceParam(Value v) {
+  for (int i = 0; i < 8 && v; ++i) {
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+      if (!fn)
+        return {};
+      auto role = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                  "fp4.role");
+      return role && role.getValue() == "param" ? arg : BlockArgument();
+    }
+    Operation *op = v.getDefiningOp();
+    if (!isa<linalg::TransposeOp, tensor::CollapseShapeOp,
+             tensor::ExpandShapeOp, tensor::CastOp>(op))
+      return {};
+    v = op->getOperand(0);
+  }
+  return {};
+}
+
+struct Layer {
+  int64_t id = -1;
+  Operation *forward = nullptr, *gradLhs = nullptr, *gradRhs = nullptr;
+  std::string name;
+  bool conv = false;
+};
+
+/// A new function argument / result the recipe adds.
+struct StateSlot {
+  Type type;
+  std::string name, role;
+};
+
+class RecipeRewriter {
+public:
+  RecipeRewriter(func::FuncOp fn, const ::fp4::Recipe &recipe, bool isTrain,
+                 bool isGrad)
+      : fn(fn), recipe(recipe), isTrain(isTrain), isGrad(isGrad),
+        b(fn.getContext()), ctx(fn.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  // Helpers that build IR at the current insertion point.
+  Value f32(Location loc, double v) {
+    return ::fp4::floatConstant(b, loc, b.getF32Type(), v);
+  }
+  Value newArg(Type type, StringRef name, StringRef role) {
+    unsigned index = fn.getNumArguments();
+    DictionaryAttr attrs = b.getDictionaryAttr(
+        {b.getNamedAttr("fp4.onnx_name", b.getStringAttr(name)),
+         b.getNamedAttr("fp4.role", b.getStringAttr(role))});
+    (void)fn.insertArgument(index, type, attrs, fn.getLoc());
+    return fn.getArgument(index);
+  }
+  void newResult(Value v, StringRef name, StringRef role) {
+    newResults.push_back(v);
+    newResultAttrs.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr("fp4.onnx_name", b.getStringAttr(name)),
+         b.getNamedAttr("fp4.role", b.getStringAttr(role))}));
+  }
+
+  struct Quantized {
+    Value q, scale;
+    SmallVector<Value, 3> counters;
+  };
+  Quantized quantize(Location loc, Value x, Value scale, FormatAttr format,
+                     bool counters, bool stochastic, int32_t stream);
+  Value decodeUnits(Location loc, Value q);
+  Value divideByScales(Location loc, Value acc, Value sa, Value sb);
+  Quantized quantizeWeight(Location loc, Value w, StringRef format);
+  LogicalResult rewriteLayer(Layer &layer, unsigned index, unsigned count);
+  Value lowpGemm(Location loc, Operation *op, const Quantized &lhs,
+                 const Quantized &rhs, bool transA, bool transB,
+                 const ::fp4::LayerRecipe &lr, Value unitsLhs, Value unitsRhs);
+
+  func::FuncOp fn;
+  const ::fp4::Recipe &recipe;
+  bool isTrain, isGrad;
+  OpBuilder b;
+  MLIRContext *ctx;
+  SmallVector<Value> newResults;
+  SmallVector<DictionaryAttr> newResultAttrs;
+  SmallVector<Value> nonfiniteCounts;
+  // PACT state, for the SGD update of the clipping levels.
+  struct Pact {
+    Value alpha, momentum, grad;
+    std::string name;
+  };
+  SmallVector<Pact> pacts;
+  Value stepArg;
+};
+
+RecipeRewriter::Quantized
+RecipeRewriter::quantize(Location loc, Value x, Value scale, FormatAttr format,
+                         bool counters, bool stochastic, int32_t stream) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto qt = QTensorType::get(ctx, xt.getShape(), format);
+  SmallVector<Type> counterTypes;
+  if (counters)
+    counterTypes.assign(3, b.getI64Type());
+  Value seed;
+  if (stochastic) {
+    if (!stepArg)
+      stepArg = newArg(b.getI64Type(), "step", "step");
+    seed = stepArg;
+  }
+  auto op = mlir::fp4::QuantizeOp::create(
+      b, loc, qt, counterTypes, x, scale, seed,
+      stochastic ? mlir::fp4::Rounding::stochastic
+                 : mlir::fp4::Rounding::nearest,
+      stochastic ? b.getI32IntegerAttr(stream) : IntegerAttr());
+  Quantized out{op.getResult(), scale, {}};
+  for (Value c : op.getCounters())
+    out.counters.push_back(c);
+  return out;
+}
+
+Value RecipeRewriter::decodeUnits(Location loc, Value q) {
+  auto qt = cast<QTensorType>(q.getType());
+  auto unpack = mlir::fp4::UnpackOp::create(b, loc, q);
+  Value unit = mlir::fp4::PackOp::create(b, loc, qt, unpack.getCodes(),
+                                         f32(loc, 1.0));
+  auto type = RankedTensorType::get(qt.getShape(), b.getF32Type());
+  return mlir::fp4::DequantizeOp::create(b, loc, type, unit);
+}
+
+Value RecipeRewriter::divideByScales(Location loc, Value acc, Value sa,
+                                     Value sb) {
+  auto t = cast<RankedTensorType>(acc.getType());
+  Value denom = arith::MulFOp::create(b, loc, sa, sb);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(t.getRank(), ctx);
+  Value init = tensor::EmptyOp::create(b, loc, t.getShape(), t.getElementType());
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{t}, ValueRange{acc}, ValueRange{init},
+             ArrayRef<AffineMap>{id, id},
+             SmallVector<IteratorType>(t.getRank(), IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               linalg::YieldOp::create(
+                   nb, l, ValueRange{arith::DivFOp::create(nb, l, a[0], denom)});
+             })
+      .getResult(0);
+}
+
+RecipeRewriter::Quantized RecipeRewriter::quantizeWeight(Location loc, Value w,
+                                                         StringRef format) {
+  FormatAttr f = formatAttr(ctx, format);
+  auto rule = format == "int4" ? mlir::fp4::ScaleRule::sawb
+                               : mlir::fp4::ScaleRule::amax;
+  Value s = mlir::fp4::ComputeScaleOp::create(b, loc, b.getF32Type(), w, rule, f);
+  return quantize(loc, w, s, f, false, false, 0);
+}
+
+/// The low-precision form of the GEMM-like `op` with quantized operands:
+/// fp4.lowp_matmul for matmuls, the op itself on decoded operands (values in
+/// format units, exact products) for convolutions and contractions.
+Value RecipeRewriter::lowpGemm(Location loc, Operation *op,
+                               const Quantized &lhs, const Quantized &rhs,
+                               bool transA, bool transB,
+                               const ::fp4::LayerRecipe &lr, Value unitsLhs,
+                               Value unitsRhs) {
+  Type resultType = op->getResult(0).getType();
+  if (isa<linalg::MatmulOp>(op)) {
+    auto mm = mlir::fp4::LowpMatmulOp::create(
+        b, loc, resultType, lhs.q, rhs.q, transA, transB,
+        lr.accumulation == "f16" ? mlir::fp4::Accumulation::f16
+                                 : mlir::fp4::Accumulation::f32,
+        lr.accumulation == "f16" ? b.getI64IntegerAttr(lr.chunk)
+                                 : IntegerAttr());
+    return mm.getResult();
+  }
+  if (lr.accumulation == "f16")
+    op->emitWarning("f16 chunked accumulation is implemented for linear "
+                    "layers; this convolution accumulates in f32");
+  // Clone the op with the decoded operands and a zero destination.
+  IRMapping mapping;
+  auto linalgOp = cast<linalg::LinalgOp>(op);
+  mapping.map(linalgOp.getDpsInputs()[0],
+              unitsLhs ? unitsLhs : decodeUnits(loc, lhs.q));
+  mapping.map(linalgOp.getDpsInputs()[1],
+              unitsRhs ? unitsRhs : decodeUnits(loc, rhs.q));
+  Value init = linalgOp.getDpsInits()[0];
+  if (!isZeroFill(init))
+    mapping.map(init, ::fp4::filledTensor(
+                          b, loc, cast<RankedTensorType>(init.getType()), 0.0));
+  Operation *clone = b.clone(*op, mapping);
+  clone->removeAttr("fp4.gemm_role");
+  clone->setAttr("fp4.lowp", b.getUnitAttr());
+  return divideByScales(loc, clone->getResult(0), lhs.scale, rhs.scale);
+}
+
+LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
+                                           unsigned count) {
+  ::fp4::LayerRecipe lr = recipe.forLayer(layer.name, index, count);
+  if (!lr.quantizesForward() && !lr.quantizesBackward())
+    return success();
+  Operation *fwd = layer.forward;
+  Location loc = fwd->getLoc();
+  auto linalgFwd = cast<linalg::LinalgOp>(fwd);
+  Value x = linalgFwd.getDpsInputs()[0], w = linalgFwd.getDpsInputs()[1];
+  if (!traceParam(w)) {
+    fwd->emitRemark("layer '") << layer.name
+                               << "' has no parameter as its second operand; "
+                                  "left in f32";
+    return success();
+  }
+  if (!isZeroFill(linalgFwd.getDpsInits()[0]))
+    return fwd->emitError("the recipe needs GEMMs that start from zero");
+  if (lr.weight == "f32" || lr.activation == "f32")
+    return fwd->emitError("layer '")
+           << layer.name
+           << "': the recipe quantizes the backward pass but not both "
+              "forward operands (weight and activation); the backward GEMMs "
+              "reuse the quantized forward operands";
+
+  // --- Forward: Q(W), Q(X) right after their definitions' use site.
+  b.setInsertionPoint(fwd);
+  Quantized qw = quantizeWeight(loc, w, lr.weight);
+  Quantized qx;
+  Value mask; // PACT: x < alpha (straight-through region), i1 tensor
+  Value alpha;
+  bool pact = lr.activation == "pact" && isNonNegative(x);
+  if (pact) {
+    std::string aname = layer.name + ".pact_alpha";
+    alpha = newArg(b.getF32Type(), aname, "pact_alpha");
+    auto xt = cast<RankedTensorType>(x.getType());
+    AffineMap id = AffineMap::getMultiDimIdentityMap(xt.getRank(), ctx);
+    auto maskT = RankedTensorType::get(xt.getShape(), b.getI1Type());
+    Value clipInit = tensor::EmptyOp::create(b, loc, xt.getShape(),
+                                             xt.getElementType());
+    Value maskInit = tensor::EmptyOp::create(b, loc, xt.getShape(),
+                                             b.getI1Type());
+    auto clip = linalg::GenericOp::create(
+        b, loc, TypeRange{xt, maskT}, ValueRange{x},
+        ValueRange{clipInit, maskInit}, ArrayRef<AffineMap>{id, id, id},
+        SmallVector<IteratorType>(xt.getRank(), IteratorType::parallel),
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value inside = arith::CmpFOp::create(
+              nb, l, arith::CmpFPredicate::OLT, a[0], alpha);
+          Value c = arith::MinimumFOp::create(nb, l, a[0], alpha);
+          linalg::YieldOp::create(nb, l, ValueRange{c, inside});
+        });
+    mask = clip.getResult(1);
+    Value s = arith::DivFOp::create(b, loc, f32(loc, 15.0), alpha);
+    qx = quantize(loc, clip.getResult(0), s, formatAttr(ctx, "uint4"), false,
+                  false, 0);
+    pacts.push_back({alpha, Value(), Value(), aname});
+  } else {
+    StringRef fmt = lr.activation == "pact" ? "int4" : StringRef(lr.activation);
+    FormatAttr f = formatAttr(ctx, fmt);
+    Value s = mlir::fp4::ComputeScaleOp::create(b, loc, b.getF32Type(), x,
+                                                mlir::fp4::ScaleRule::amax, f);
+    qx = quantize(loc, x, s, f, false, false, 0);
+  }
+  Value unitsW = layer.conv ? decodeUnits(loc, qw.q) : Value();
+  Value y = lowpGemm(loc, fwd, qx, qw, false, false, lr, Value(), unitsW);
+  fwd->getResult(0).replaceAllUsesWith(y);
+
+  if (!layer.gradLhs && !layer.gradRhs)
+    return success();
+
+  // --- Backward: GradScale of dY, then the two gradient quantizers.
+  bool needDX = layer.gradLhs && lr.gradDX != "f32";
+  bool needDW = layer.gradRhs && lr.gradDW != "f32";
+  Operation *first = layer.gradRhs ? layer.gradRhs : layer.gradLhs;
+  if (layer.gradLhs && layer.gradLhs->isBeforeInBlock(first))
+    first = layer.gradLhs;
+  b.setInsertionPoint(first);
+  Location bloc = first->getLoc();
+  Value dY = layer.gradRhs
+                 ? cast<linalg::LinalgOp>(layer.gradRhs).getDpsInputs()[1]
+                 : cast<linalg::LinalgOp>(layer.gradLhs).getDpsInputs()[0];
+  StringRef scaleFmt = lr.gradDX != "f32" ? StringRef(lr.gradDX)
+                                          : StringRef(lr.gradDW);
+  Value applied;
+  if (lr.gradScale == "fixed") {
+    applied = f32(bloc, lr.fixedScale);
+  } else if (needDX || needDW) {
+    Value state = newArg(b.getF32Type(), layer.name, "gradscale");
+    auto gs = mlir::fp4::GradScaleOp::create(
+        b, bloc, dY.getType(), b.getF32Type(), b.getF32Type(), dY, state,
+        formatAttr(ctx, scaleFmt),
+        lr.gradScale == "current" ? mlir::fp4::GradScaleMode::current
+                                  : mlir::fp4::GradScaleMode::delayed);
+    applied = gs.getAppliedScale();
+    newResult(gs.getNextScale(), layer.name, "gradscale");
+  }
+  bool stochastic = lr.rounding == "stochastic";
+  Value zero64 = arith::ConstantOp::create(b, bloc, b.getI64IntegerAttr(0));
+  SmallVector<Value> counters(6, zero64);
+
+  if (needDX) {
+    b.setInsertionPoint(layer.gradLhs);
+    Location l = layer.gradLhs->getLoc();
+    auto gl = cast<linalg::LinalgOp>(layer.gradLhs);
+    // Matmul: the grad GEMM's first operand is dY; convolution: the
+    // stride-dilated, zero-padded dY (zeros quantize to zero).
+    Quantized qe = quantize(l, gl.getDpsInputs()[0], applied,
+                            formatAttr(ctx, lr.gradDX), true, stochastic,
+                            static_cast<int32_t>(4 * layer.id));
+    Value dx;
+    if (!layer.conv) {
+      dx = lowpGemm(l, layer.gradLhs, qe, qw, false, true, lr, Value(),
+                    Value());
+    } else {
+      // The flipped, channel-swapped filter, from the decoded Q(W).
+      Value wt = gl.getDpsInputs()[1];
+      auto flip = wt.getDefiningOp<linalg::GenericOp>();
+      if (!flip || flip.getDpsInputs()[0] != w)
+        return layer.gradLhs->emitError(
+            "unexpected form of the convolution's input gradient");
+      IRMapping m;
+      m.map(w, unitsW);
+      Value wtUnits = b.clone(*flip, m)->getResult(0);
+      dx = lowpGemm(l, layer.gradLhs, qe, qw, false, false, lr, Value(),
+                    wtUnits);
+    }
+    for (int i = 0; i < 3; ++i)
+      counters[i] = qe.counters[i];
+    nonfiniteCounts.push_back(qe.counters[2]);
+    if (pact) {
+      // PACT straight-through estimator (SPEC 4.3): the gradient passes
+      // where x < alpha; the rest is alpha's gradient.
+      auto t = cast<RankedTensorType>(dx.getType());
+      AffineMap id = AffineMap::getMultiDimIdentityMap(t.getRank(), ctx);
+      Value init = tensor::EmptyOp::create(b, l, t.getShape(),
+                                           t.getElementType());
+      Value passed =
+          linalg::GenericOp::create(
+              b, l, TypeRange{t}, ValueRange{dx, mask}, ValueRange{init},
+              ArrayRef<AffineMap>{id, id, id},
+              SmallVector<IteratorType>(t.getRank(), IteratorType::parallel),
+              [&](OpBuilder &nb, Location ll, ValueRange a) {
+                linalg::YieldOp::create(
+                    nb, ll,
+                    ValueRange{arith::SelectOp::create(
+                        nb, ll, a[1], a[0],
+                        ::fp4::floatConstant(nb, ll, a[0].getType(), 0.0))});
+              })
+              .getResult(0);
+      auto scalarT = RankedTensorType::get({}, b.getF32Type());
+      Value sumInit = ::fp4::filledTensor(b, l, scalarT, 0.0);
+      AffineMap toScalar = AffineMap::get(t.getRank(), 0, {}, ctx);
+      Value dAlpha =
+          linalg::GenericOp::create(
+              b, l, TypeRange{scalarT}, ValueRange{dx, mask},
+              ValueRange{sumInit}, ArrayRef<AffineMap>{id, id, toScalar},
+              SmallVector<IteratorType>(t.getRank(), IteratorType::reduction),
+              [&](OpBuilder &nb, Location ll, ValueRange a) {
+                Value g = arith::SelectOp::create(
+                    nb, ll, a[1],
+                    ::fp4::floatConstant(nb, ll, a[0].getType(), 0.0), a[0]);
+                linalg::YieldOp::create(
+                    nb, ll, ValueRange{arith::AddFOp::create(nb, ll, a[2], g)});
+              })
+              .getResult(0);
+      pacts.back().grad = tensor::ExtractOp::create(b, l, dAlpha, ValueRange{});
+      dx = passed;
+    }
+    layer.gradLhs->getResult(0).replaceAllUsesWith(dx);
+  } else if (pact && layer.gradLhs) {
+    return layer.gradLhs->emitError(
+        "PACT needs the activation gradient of the layer in the recipe");
+  }
+
+  if (needDW) {
+    b.setInsertionPoint(layer.gradRhs);
+    Location l = layer.gradRhs->getLoc();
+    Quantized qo = quantize(l, dY, applied, formatAttr(ctx, lr.gradDW), true,
+                            stochastic, static_cast<int32_t>(4 * layer.id + 1));
+    Quantized qxdw = qx;
+    if (lr.activationDW != "same") {
+      FormatAttr f = formatAttr(ctx, lr.activationDW);
+      Value s = mlir::fp4::ComputeScaleOp::create(
+          b, l, b.getF32Type(), x, mlir::fp4::ScaleRule::amax, f);
+      qxdw = quantize(l, x, s, f, false, false, 0);
+    }
+    Value dw = lowpGemm(l, layer.gradRhs, qxdw, qo, /*transA=*/true, false, lr,
+                        Value(), Value());
+    for (int i = 0; i < 3; ++i)
+      counters[3 + i] = qo.counters[i];
+    nonfiniteCounts.push_back(qo.counters[2]);
+    layer.gradRhs->getResult(0).replaceAllUsesWith(dw);
+  }
+  if (needDX || needDW) {
+    b.setInsertionPoint(fn.getBody().front().getTerminator());
+    Value cnt = tensor::FromElementsOp::create(
+        b, bloc, RankedTensorType::get({6}, b.getI64Type()), counters);
+    newResult(cnt, layer.name, "counters");
+  }
+  return success();
+}
+
+LogicalResult RecipeRewriter::run() {
+  // Collect the GEMM layers in forward order.
+  llvm::MapVector<int64_t, Layer> layers;
+  fn.walk([&](Operation *op) {
+    auto id = op->getAttrOfType<IntegerAttr>("fp4.gemm_id");
+    auto role = op->getAttrOfType<StringAttr>("fp4.gemm_role");
+    if (!id || !role)
+      return;
+    Layer &l = layers[id.getInt()];
+    l.id = id.getInt();
+    if (role.getValue() == "forward")
+      l.forward = op;
+    else if (role.getValue() == "grad_lhs")
+      l.gradLhs = op;
+    else if (role.getValue() == "grad_rhs")
+      l.gradRhs = op;
+  });
+  SmallVector<Layer> ordered;
+  for (auto &kv : layers)
+    if (kv.second.forward)
+      ordered.push_back(kv.second);
+  llvm::sort(ordered, [](const Layer &a, const Layer &c) {
+    return a.forward->isBeforeInBlock(c.forward);
+  });
+  for (Layer &l : ordered) {
+    l.conv = !isa<linalg::MatmulOp>(l.forward);
+    if (auto nameLoc = dyn_cast<NameLoc>(l.forward->getLoc()))
+      l.name = nameLoc.getName().str();
+    else if (BlockArgument w = traceParam(
+                 cast<linalg::LinalgOp>(l.forward).getDpsInputs()[1]))
+      l.name = fn.getArgAttrOfType<StringAttr>(w.getArgNumber(),
+                                               "fp4.onnx_name")
+                   .str();
+    else
+      l.name = ("gemm" + Twine(l.id)).str();
+  }
+  for (auto [i, l] : llvm::enumerate(ordered))
+    if (failed(rewriteLayer(l, i, ordered.size())))
+      return failure();
+
+  Operation *ret = fn.getBody().front().getTerminator();
+  b.setInsertionPoint(ret);
+  Location loc = fn.getLoc();
+
+  // PACT clipping levels: gradients (grad step) or SGD updates (train step).
+  if (isGrad)
+    for (Pact &p : pacts)
+      if (p.grad)
+        newResult(p.grad, p.name, "grad");
+  Value skip;
+  if (isTrain && !nonfiniteCounts.empty()) {
+    Value total = nonfiniteCounts.front();
+    for (Value c : llvm::drop_begin(nonfiniteCounts))
+      total = arith::AddIOp::create(b, loc, total, c);
+    skip = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne, total,
+        arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
+  }
+  if (isTrain) {
+    auto muAttr = fn->getAttrOfType<FloatAttr>("fp4.sgd_momentum");
+    auto wdAttr = fn->getAttrOfType<FloatAttr>("fp4.sgd_weight_decay");
+    double mu = muAttr ? muAttr.getValueAsDouble() : 0.0;
+    double wd = wdAttr ? wdAttr.getValueAsDouble() : 0.0;
+    Value lr;
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      if (auto role = fn.getArgAttrOfType<StringAttr>(i, "fp4.role"))
+        if (role.getValue() == "lr")
+          lr = fn.getArgument(i);
+    for (Pact &p : pacts) {
+      p.momentum = newArg(b.getF32Type(), p.name, "pact_momentum");
+      if (!p.grad || !lr) {
+        newResult(p.alpha, p.name, "pact_alpha");
+        newResult(p.momentum, p.name, "pact_momentum");
+        continue;
+      }
+      b.setInsertionPoint(ret);
+      Value g = arith::AddFOp::create(
+          b, loc, p.grad, arith::MulFOp::create(b, loc, f32(loc, wd), p.alpha));
+      Value v = arith::AddFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, f32(loc, mu), p.momentum), g);
+      Value a = arith::SubFOp::create(b, loc, p.alpha,
+                                      arith::MulFOp::create(b, loc, lr, v));
+      if (skip) {
+        v = arith::SelectOp::create(b, loc, skip, p.momentum, v);
+        a = arith::SelectOp::create(b, loc, skip, p.alpha, a);
+      }
+      newResult(a, p.name, "pact_alpha");
+      newResult(v, p.name, "pact_momentum");
+    }
+  }
+  if (stepArg && isTrain) {
+    Value next = arith::AddIOp::create(
+        b, loc, stepArg,
+        arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1)));
+    newResult(next, "step", "step");
+  }
+
+  // Skip the update of every state result when a gradient is not finite.
+  if (skip) {
+    for (unsigned r = 0; r < ret->getNumOperands(); ++r) {
+      auto role = fn.getResultAttrOfType<StringAttr>(r, "fp4.role");
+      auto name = fn.getResultAttrOfType<StringAttr>(r, "fp4.onnx_name");
+      if (!role || !name || role.getValue() == "loss" ||
+          role.getValue() == "correct")
+        continue;
+      // The matching argument: same role and name.
+      for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+        auto arole = fn.getArgAttrOfType<StringAttr>(i, "fp4.role");
+        auto aname = fn.getArgAttrOfType<StringAttr>(i, "fp4.onnx_name");
+        if (arole == role && aname == name) {
+          Value kept = arith::SelectOp::create(
+              b, loc, skip, fn.getArgument(i), ret->getOperand(r));
+          ret->setOperand(r, kept);
+          break;
+        }
+      }
+    }
+  }
+
+  // Append the new results.
+  unsigned base = fn.getNumResults();
+  for (auto [i, v] : llvm::enumerate(newResults)) {
+    (void)fn.insertResult(base + i, v.getType(), newResultAttrs[i]);
+    ret->insertOperands(ret->getNumOperands(), v);
+  }
+
+  // The replaced full-precision GEMMs are dead now.
+  for (Layer &l : ordered)
+    for (Operation *op : {l.forward, l.gradLhs, l.gradRhs})
+      if (op && op->use_empty())
+        op->erase();
+  return success();
+}
+
+struct ApplyRecipePass
+    : ::fp4::impl::FP4ApplyRecipeBase<ApplyRecipePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    llvm::Expected<::fp4::Recipe> r =
+        recipeFile.empty() ? ::fp4::getBuiltinRecipe(recipe)
+                           : ::fp4::parseRecipeFile(recipeFile);
+    if (!r) {
+      module.emitError(llvm::toString(r.takeError()));
+      return signalPassFailure();
+    }
+    bool any = false;
+    for (StringRef name : {"train_step", "grad_step", "eval_step"}) {
+      auto fn = module.lookupSymbol<func::FuncOp>(name);
+      if (!fn)
+        continue;
+      any = true;
+      RecipeRewriter rw(fn, *r, name == "train_step", name == "grad_step");
+      if (failed(rw.run()))
+        return signalPassFailure();
+      fn->setAttr("fp4.recipe", StringAttr::get(&getContext(), r->name));
+    }
+    if (!any) {
+      module.emitError("no @train_step, @grad_step or @eval_step; run "
+                       "fp4-build-training-step first");
+      return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
