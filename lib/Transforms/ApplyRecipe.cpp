@@ -400,35 +400,39 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
   Value zero64 = arith::ConstantOp::create(b, bloc, b.getI64IntegerAttr(0));
   SmallVector<Value> counters(6, zero64);
 
-  if (needDX) {
+  if (layer.gradLhs && (needDX || pact)) {
     b.setInsertionPoint(layer.gradLhs);
     Location l = layer.gradLhs->getLoc();
     auto gl = cast<linalg::LinalgOp>(layer.gradLhs);
-    // Matmul: the grad GEMM's first operand is dY; convolution: the
-    // stride-dilated, zero-padded dY (zeros quantize to zero).
-    Quantized qe = quantize(l, gl.getDpsInputs()[0], applied,
-                            formatAttr(ctx, lr.gradDX), true, stochastic,
-                            static_cast<int32_t>(4 * layer.id));
-    Value dx;
-    if (!layer.conv) {
-      dx = lowpGemm(l, layer.gradLhs, qe, qw, false, true, lr, Value(),
-                    Value());
+    Value dx = layer.gradLhs->getResult(0);
+    if (needDX) {
+      // Matmul: the grad GEMM's first operand is dY; convolution: the
+      // stride-dilated, zero-padded dY (zeros quantize to zero).
+      Quantized qe = quantize(l, gl.getDpsInputs()[0], applied,
+                              formatAttr(ctx, lr.gradDX), true, stochastic,
+                              static_cast<int32_t>(4 * layer.id));
+      if (!layer.conv) {
+        dx = lowpGemm(l, layer.gradLhs, qe, qw, false, true, lr, Value(),
+                      Value());
+      } else {
+        // The flipped, channel-swapped filter, from the decoded Q(W).
+        Value wt = gl.getDpsInputs()[1];
+        auto flip = wt.getDefiningOp<linalg::GenericOp>();
+        if (!flip || flip.getDpsInputs()[0] != w)
+          return layer.gradLhs->emitError(
+              "unexpected form of the convolution's input gradient");
+        IRMapping m;
+        m.map(w, unitsW);
+        Value wtUnits = b.clone(*flip, m)->getResult(0);
+        dx = lowpGemm(l, layer.gradLhs, qe, qw, false, false, lr, Value(),
+                      wtUnits);
+      }
+      for (int i = 0; i < 3; ++i)
+        counters[i] = qe.counters[i];
+      nonfiniteCounts.push_back(qe.counters[2]);
     } else {
-      // The flipped, channel-swapped filter, from the decoded Q(W).
-      Value wt = gl.getDpsInputs()[1];
-      auto flip = wt.getDefiningOp<linalg::GenericOp>();
-      if (!flip || flip.getDpsInputs()[0] != w)
-        return layer.gradLhs->emitError(
-            "unexpected form of the convolution's input gradient");
-      IRMapping m;
-      m.map(w, unitsW);
-      Value wtUnits = b.clone(*flip, m)->getResult(0);
-      dx = lowpGemm(l, layer.gradLhs, qe, qw, false, false, lr, Value(),
-                    wtUnits);
+      b.setInsertionPointAfter(layer.gradLhs);
     }
-    for (int i = 0; i < 3; ++i)
-      counters[i] = qe.counters[i];
-    nonfiniteCounts.push_back(qe.counters[2]);
     if (pact) {
       // PACT straight-through estimator (SPEC 4.3): the gradient passes
       // where x < alpha; the rest is alpha's gradient.
@@ -466,12 +470,15 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
               })
               .getResult(0);
       pacts.back().grad = tensor::ExtractOp::create(b, l, dAlpha, ValueRange{});
-      dx = passed;
+      layer.gradLhs->getResult(0).replaceUsesWithIf(passed, [&](OpOperand &u) {
+        return u.getOwner() != passed.getDefiningOp() &&
+               u.getOwner() != dAlpha.getDefiningOp();
+      });
+      if (needDX)
+        layer.gradLhs->getResult(0).replaceAllUsesWith(passed);
+    } else {
+      layer.gradLhs->getResult(0).replaceAllUsesWith(dx);
     }
-    layer.gradLhs->getResult(0).replaceAllUsesWith(dx);
-  } else if (pact && layer.gradLhs) {
-    return layer.gradLhs->emitError(
-        "PACT needs the activation gradient of the layer in the recipe");
   }
 
   if (needDW) {

@@ -526,6 +526,14 @@ struct BuildTrainingStepPass
     for (unsigned i : g.running)
       fwdArgs[i] = fn.getArgument(next++);
     InlinedForward fw = inlineForward(b, forward, fwdArgs);
+    // Tag the forward GEMMs like the VJP rules do in the other steps, so the
+    // recipe pass quantizes the evaluated model the same way.
+    int64_t nextId = 1000000;
+    for (Operation *op : fw.ops)
+      if (isa<linalg::MatmulOp, linalg::ConvolutionOpInterface>(op)) {
+        op->setAttr("fp4.gemm_id", b.getI64IntegerAttr(nextId++));
+        op->setAttr("fp4.gemm_role", b.getStringAttr("forward"));
+      }
     LossValues lv = buildSoftmaxCrossEntropy(b, loc, fw.results[0], labels,
                                              /*wantGrad=*/false);
     func::ReturnOp::create(b, loc,
