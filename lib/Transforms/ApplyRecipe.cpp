@@ -365,6 +365,10 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
   }
   Value unitsW = layer.conv ? decodeUnits(loc, qw.q) : Value();
   Value y = lowpGemm(loc, fwd, qx, qw, false, false, lr, Value(), unitsW);
+  Operation *lowpOp = y.getDefiningOp();
+  if (layer.conv) // lowp conv = conv on decoded operands, then a division
+    lowpOp = lowpOp->getOperand(0).getDefiningOp();
+  lowpOp->setAttr("fp4.layer", b.getStringAttr(layer.name));
   fwd->getResult(0).replaceAllUsesWith(y);
 
   if (!layer.gradLhs && !layer.gradRhs)
@@ -545,6 +549,8 @@ LogicalResult RecipeRewriter::run() {
     else
       l.name = ("gemm" + Twine(l.id)).str();
   }
+  for (Layer &l : ordered)
+    l.forward->setAttr("fp4.layer", b.getStringAttr(l.name));
   for (auto [i, l] : llvm::enumerate(ordered))
     if (failed(rewriteLayer(l, i, ordered.size())))
       return failure();

@@ -84,4 +84,16 @@ def FP4ApplyRecipe : Pass<"fp4-apply-recipe", "::mlir::ModuleOp"> {
   ];
 }
 
+def FP4ReportMemory : Pass<"fp4-report-memory", "::mlir::ModuleOp"> {
+  let summary = "Report the bytes a training step saves for its backward pass";
+  let description = [{
+    For every function with an op tagged `fp4.backward_start` (the loss
+    gradient of `fp4-build-training-step`), emits a remark with the bytes of
+    the forward values the backward pass uses - float tensors, quantized
+    (`!fp4.qtensor`, packed storage plus scale) and other - and a note per
+    GEMM layer with the bytes of its saved activation operand. Run it after
+    `fp4-apply-recipe` to compare recipes.
+  }];
+}
+
 #endif // FP4_TRANSFORMS_PASSES_TD
