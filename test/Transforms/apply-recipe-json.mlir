@@ -9,7 +9,7 @@
 // CHECK-LABEL: func.func @train_step(
 // CHECK-SAME: %[[STEP:[a-z0-9]+]]: i64 {fp4.onnx_name = "step", fp4.role = "step"}
 // CHECK: fp4.compute_scale %{{.*}} rule(amax) {format = #fp4.format<e4m3>}
-// CHECK: fp4.lowp_matmul %{{.*}}, %{{.*}} accumulate(f16, 32) : !fp4.qtensor<8x16x#fp4.format<e4m3>>, !fp4.qtensor<16x16x#fp4.format<e4m3>>
+// CHECK: fp4.lowp_matmul %{{.*}}, %{{.*}} accumulate(f16, 32) {fp4.layer = "fc2.weight"} : !fp4.qtensor<8x16x#fp4.format<e4m3>>, !fp4.qtensor<16x16x#fp4.format<e4m3>>
 // CHECK: fp4.gradscale %{{.*}}, %{{.*}} {format = #fp4.format<e5m2>}
 // CHECK: fp4.quantize %{{.*}}, %{{.*}} rounding(stochastic) seed(%[[STEP]]) stream({{[0-9]+}}) : {{.*}}e5m2
 // CHECK: fp4.quantize %{{.*}}, %{{.*}} rounding(stochastic) seed(%[[STEP]]) stream({{[0-9]+}}) : {{.*}}e5m2
