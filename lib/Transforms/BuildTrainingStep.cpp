@@ -530,7 +530,8 @@ struct BuildTrainingStepPass
     // recipe pass quantizes the evaluated model the same way.
     int64_t nextId = 1000000;
     for (Operation *op : fw.ops)
-      if (isa<linalg::MatmulOp, linalg::ConvolutionOpInterface>(op)) {
+      if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp,
+              linalg::Conv2DNgchwGfchwOp>(op)) {
         op->setAttr("fp4.gemm_id", b.getI64IntegerAttr(nextId++));
         op->setAttr("fp4.gemm_role", b.getStringAttr("forward"));
       }
