@@ -13,6 +13,14 @@ FP4_PACKAGES=(
   clang-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   cmake ninja-build libgtest-dev
   python3 python3-numpy
+  # ONNX import (docs/onnx.md): libonnx + protobuf headers, ONNX's backend
+  # test data, python3-onnx to build test models, PyTorch as the oracle.
+  libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx
+  python3-torch python3-torchvision
+  # fp4-train (docs/training.md): gzip'd IDX data, the dataset, plots.
+  zlib1g-dev dataset-fashion-mnist python3-matplotlib
+  # Benchmarks compare with numpy on OpenBLAS.
+  libopenblas0-pthread
 )
 
 fp4_log() { printf '[fp4] %s\n' "$*"; }

@@ -45,3 +45,64 @@ if python_can_import("numpy"):
     config.available_features.add("numpy")
 if config.cuda_toolkit_found.upper() in ("TRUE", "ON", "1", "YES"):
     config.available_features.add("cuda-toolkit")
+
+# ONNX import (docs/onnx.md): the importer is built when libonnx-dev is
+# installed; the tests build models with python3-onnx, compare with ONNX's
+# own backend test data (libonnx-testdata) and with PyTorch.
+if os.path.exists(os.path.join(config.fp4_tools_dir, "fp4-translate")):
+    config.available_features.add("onnx-importer")
+if python_can_import("onnx"):
+    config.available_features.add("onnx")
+if python_can_import("torch, torchvision"):
+    config.available_features.add("torch")
+if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
+    config.available_features.add("onnx-testdata")
+
+# GPU (docs/gpu.md): `ptxas` when the CUDA toolkit's PTX assembler is found
+# (tests then assemble every generated PTX for its chip; %ptxas is its path);
+# `cuda-device` when a CUDA driver reports a device (tests that run kernels;
+# %cuda_chip is the chip of device 0). Never set on machines without a GPU.
+import ctypes
+import shutil
+
+ptxas = "/usr/local/cuda/bin/ptxas"
+if not os.path.exists(ptxas):
+    ptxas = shutil.which("ptxas")
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+
+
+def cuda_device_chip():
+    """The fp4 chip of CUDA device 0, or None."""
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+        count, major, minor = ctypes.c_int(0), ctypes.c_int(0), ctypes.c_int(0)
+        if cuda.cuInit(0) != 0 or cuda.cuDeviceGetCount(ctypes.byref(count)) != 0:
+            return None
+        if count.value < 1:
+            return None
+        # CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR/MINOR = 75/76.
+        if (cuda.cuDeviceGetAttribute(ctypes.byref(major), 75, 0) != 0 or
+                cuda.cuDeviceGetAttribute(ctypes.byref(minor), 76, 0) != 0):
+            return None
+    except (OSError, AttributeError):
+        return None
+    if major.value == 8:
+        return "sm_89" if minor.value == 9 else "sm_80"
+    if (major.value, minor.value) == (10, 0):
+        return "sm_100a"
+    return "sm_90" if major.value >= 9 else None
+
+
+# A C compiler for the fake CUDA driver of test/GPU/fake-driver.mlir.
+host_cc = (shutil.which("cc") or shutil.which("gcc") or
+           shutil.which("clang", path=config.llvm_tools_dir))
+if host_cc:
+    config.available_features.add("host-cc")
+    config.substitutions.append(("%host_cc", host_cc))
+
+cuda_chip = cuda_device_chip()
+if cuda_chip:
+    config.available_features.add("cuda-device")
+    config.substitutions.append(("%cuda_chip", cuda_chip))

@@ -9,8 +9,10 @@
 
 #include "fp4/Autodiff/Autodiff.h"
 #include "fp4/Conversion/Passes.h"
+#include "fp4/Transforms/CPUPasses.h"
 #include "fp4/Transforms/Passes.h"
 #include "fp4/Dialect/FP4/IR/FP4Dialect.h"
+#include "fp4/Pipelines/GPUPipeline.h"
 #include "fp4/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -24,6 +26,7 @@ void fp4::registerAllDialects(mlir::DialectRegistry &registry) {
   // registering them costs no link time and lets every pipeline stage parse.
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  fp4::registerGPUPipelineDependencies(registry);
   fp4::registerVJPExternalModels(registry);
 }
 
@@ -31,5 +34,7 @@ void fp4::registerAllPasses() {
   mlir::registerAllPasses();
   fp4::registerFP4ConversionPasses();
   fp4::registerFP4TransformsPasses();
+  fp4::registerFP4CPUPasses();
   fp4::registerPipelines();
+  fp4::registerGPUPipelines();
 }

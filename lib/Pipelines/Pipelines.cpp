@@ -4,30 +4,41 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The CPU pipeline, from tensor-level IR to the LLVM dialect:
+// The CPU pipeline, from tensor-level IR to the LLVM dialect
+// (docs/performance.md):
 //
+//   func.func(fp4-lowp-matmul-to-integer)        (fp4-to-llvm, vectorize,
+//                                                 int-matmul)
 //   fp4::addFP4ToStandardPasses                  (fp4-to-llvm only)
-//   func.func(convert-elementwise-to-linalg)     elementwise ops on tensors
+//   inline, func.func(convert-elementwise-to-linalg)
+//   func.func(fp4-cpu-conv-to-gemm,               (vectorize)
+//             fp4-cpu-tile-and-vectorize), canonicalize, cse
 //   eliminate-empty-tensors
 //   one-shot-bufferize{bufferize-function-boundaries
 //                      function-boundary-type-conversion=identity-layout-map}
+//   canonicalize
 //   buffer-results-to-out-params{hoist-static-allocs
 //                                modify-public-functions}   (out-params=true)
 //   buffer-deallocation-pipeline                 ownership-based deallocation
 //   convert-bufferization-to-memref
-//   func.func(convert-linalg-to-loops)
+//   scf-forall-to-parallel, convert-scf-to-openmp{num-threads}, canonicalize
+//     (threads != 1 and OpenMP available; else scf-forall-to-for)
+//   func.func(fp4-cpu-x86-vnni)                  (vectorize, VNNI CPUs)
+//   func.func(convert-linalg-to-loops)           (what is left)
 //   func.func(lower-vector-mask, lower-vector-multi-reduction,
 //             convert-vector-to-scf)
 //   expand-strided-metadata, lower-affine, convert-scf-to-cf
 //   arith-expand, math-extend-to-supported-types
 //   convert-math-to-llvm, convert-math-to-libm
-//   convert-vector-to-llvm, convert-to-llvm, reconcile-unrealized-casts
+//   convert-vector-to-llvm, convert-openmp-to-llvm, convert-to-llvm,
+//   reconcile-unrealized-casts
 //
 //===----------------------------------------------------------------------===//
 
 #include "fp4/Pipelines/Pipelines.h"
 
 #include "fp4/Conversion/FP4ToStandard.h"
+#include "fp4/Transforms/CPUPasses.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -35,6 +46,8 @@
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
@@ -68,10 +81,12 @@
 #include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/BufferViewFlowOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/TensorInferTypeOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/ValueBoundsOpInterfaceImpl.h"
@@ -86,18 +101,134 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 
-void fp4::buildBufferizeToLLVMPipeline(OpPassManager &pm,
-                                       const CPUPipelineOptions &options) {
+bool fp4::cpuPipelineHasOpenMP() { return hasOpenMPRuntime(); }
+
+bool fp4::isLoweredForCPU(Operation *op) {
+  return isa<LLVM::LLVMDialect, omp::OpenMPDialect>(op->getDialect());
+}
+
+namespace {
+/// The CPU pipeline options as plain values, after the environment override.
+struct Config {
+  bool outParams, vectorize, intMatmul;
+  /// As requested (0: runtime default) and as generated for (1: sequential).
+  int64_t requestedThreads, threads;
+  std::string bound;
+  bool vnni;
+};
+} // namespace
+
+/// `vnni=on|true` and `off|false`; anything else is `auto`: this machine.
+static bool resolveVNNI(StringRef v) {
+  if (v == "on" || v == "true" || v == "1")
+    return true;
+  if (v == "off" || v == "false" || v == "0")
+    return false;
+  return fp4::hostHasAVX512VNNI();
+}
+
+/// `options`, overridden by the options the environment variable
+/// FP4_CPU_PIPELINE_OPTIONS names (pipeline option syntax, e.g. "threads=1
+/// vnni=off"): a knob for benchmarks and tests of the tools that build the
+/// pipeline themselves (fp4-run, fp4-train).
+static Config resolve(const fp4::CPUPipelineOptions &options) {
+  Config c;
+  c.outParams = options.outParams;
+  c.vectorize = options.vectorize;
+  c.intMatmul = options.intMatmul;
+  c.requestedThreads = options.threads;
+  c.bound = options.intMatmulBound;
+  std::string vnni = options.vnni;
+  if (const char *env = std::getenv("FP4_CPU_PIPELINE_OPTIONS")) {
+    if (auto e = fp4::CPUPipelineOptions::createFromString(env)) {
+      if (e->outParams.hasValue())
+        c.outParams = e->outParams;
+      if (e->vectorize.hasValue())
+        c.vectorize = e->vectorize;
+      if (e->intMatmul.hasValue())
+        c.intMatmul = e->intMatmul;
+      if (e->threads.hasValue())
+        c.requestedThreads = e->threads;
+      if (e->intMatmulBound.hasValue())
+        c.bound = e->intMatmulBound;
+      if (e->vnni.hasValue())
+        vnni = e->vnni;
+    } else {
+      llvm::errs() << "warning: ignoring FP4_CPU_PIPELINE_OPTIONS='" << env
+                   << "' (not options of fp4-to-llvm)\n";
+    }
+  }
+  // Without an OpenMP runtime the code is sequential.
+  c.threads = !fp4::cpuPipelineHasOpenMP() ? 1
+              : c.requestedThreads > 0     ? c.requestedThreads
+                                           : fp4::getDefaultCPUThreads();
+  c.vnni = resolveVNNI(vnni);
+  return c;
+}
+
+namespace {
+/// Returns every tensor result from a distinct value: a value returned twice
+/// (after CSE merged two equal computations, or written so) gets a copy
+/// (`bufferization.alloc_tensor ... copy`), since the out-param conversion
+/// needs one buffer per result.
+struct DistinctTensorResultsPass
+    : PassWrapper<DistinctTensorResultsPass, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(DistinctTensorResultsPass)
+  StringRef getArgument() const final { return "fp4-distinct-results"; }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<bufferization::BufferizationDialect>();
+  }
+  void runOnOperation() override {
+    getOperation().walk([](func::ReturnOp ret) {
+      llvm::SmallPtrSet<Value, 8> seen;
+      OpBuilder b(ret);
+      for (OpOperand &operand : ret->getOpOperands()) {
+        Value v = operand.get();
+        if (!isa<RankedTensorType>(v.getType()) || seen.insert(v).second)
+          continue;
+        auto copy = bufferization::AllocTensorOp::create(
+            b, ret.getLoc(), cast<RankedTensorType>(v.getType()),
+            ValueRange{}, /*copy=*/v);
+        operand.set(copy);
+      }
+    });
+  }
+};
+} // namespace
+
+static void buildBufferizeToLLVM(OpPassManager &pm, const Config &options) {
   // Tensor level: make every op bufferizable, then drop the tensor.empty ops
   // whose only purpose is to name a destination.
   // Inline calls first: a result returned through a call would otherwise be
   // bufferized into a temporary and copied into the caller's buffer.
   pm.addPass(createInlinerPass());
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+
+  // Code generation on tensors: convolutions as GEMMs, then tiling for
+  // threads, caches and registers, and vectorization.
+  int64_t threads = options.threads;
+  if (options.vectorize) {
+    fp4::FP4CPUConvToGemmOptions convOptions;
+    convOptions.threads = threads;
+    pm.addNestedPass<func::FuncOp>(fp4::createFP4CPUConvToGemm(convOptions));
+    pm.addPass(createCanonicalizerPass());
+    fp4::FP4CPUTileAndVectorizeOptions tileOptions;
+    tileOptions.threads = threads;
+    pm.addNestedPass<func::FuncOp>(fp4::createFP4CPUTileAndVectorize(tileOptions));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  pm.addNestedPass<func::FuncOp>(
+      std::make_unique<DistinctTensorResultsPass>());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
 
   // Bufferize the whole module, function signatures included, with identity
@@ -125,14 +256,36 @@ void fp4::buildBufferizeToLLVMPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
 
-  // Structured ops to loops (correctness first; tiling/vectorization later).
+  // Parallel loops: OpenMP worksharing loops, or sequential loops.
+  if (threads != 1) {
+    pm.addPass(createForallToParallelLoopPass());
+    ConvertSCFToOpenMPPassOptions ompOptions;
+    ompOptions.numThreads =
+        options.requestedThreads > 0
+            ? static_cast<unsigned>(options.requestedThreads)
+            : 0;
+    pm.addPass(createConvertSCFToOpenMPPass(ompOptions));
+    pm.addPass(createCanonicalizerPass());
+  } else {
+    pm.addPass(createForallToForLoopPass());
+  }
+
+  // Byte dot products: vpdpbusd (after deallocation, which rejects the
+  // intrinsic call's unknown memory effects).
+  if (options.vectorize && options.vnni)
+    pm.addNestedPass<func::FuncOp>(fp4::createFP4CPUX86VNNI());
+
+  // The structured ops left (not vectorized, or vectorize=false) to loops.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
 
   // Vector ops: masks and n-D reductions to simple vector ops, n-D transfers
   // to loops of 1-D transfers (which become masked loads/stores in LLVM).
   pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
   pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass());
-  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
+  // Fully unrolled: the loops over temporary stack buffers of the default
+  // lowering put allocas inside loops (stack overflow at -O0).
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
 
   // Memref metadata and control flow.
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -147,24 +300,36 @@ void fp4::buildBufferizeToLLVMPipeline(OpPassManager &pm,
 
   // Everything else to the LLVM dialect.
   pm.addPass(createConvertVectorToLLVMPass());
+  if (threads != 1)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+void fp4::buildBufferizeToLLVMPipeline(OpPassManager &pm,
+                                       const CPUPipelineOptions &options) {
+  buildBufferizeToLLVM(pm, resolve(options));
+}
+
 void fp4::buildBufferizeToLLVMPipeline(OpPassManager &pm) {
-  CPUPipelineOptions options;
-  buildBufferizeToLLVMPipeline(pm, options);
+  buildBufferizeToLLVMPipeline(pm, CPUPipelineOptions());
 }
 
 void fp4::buildCPUPipeline(OpPassManager &pm,
-                           const CPUPipelineOptions &options) {
+                           const CPUPipelineOptions &cpuOptions) {
+  Config options = resolve(cpuOptions);
+  if (options.vectorize && options.intMatmul) {
+    FP4LowpMatmulToIntegerOptions intOptions;
+    intOptions.vnni = options.vnni;
+    intOptions.bound = options.bound;
+    pm.addNestedPass<func::FuncOp>(createFP4LowpMatmulToInteger(intOptions));
+  }
   addFP4ToStandardPasses(pm);
-  buildBufferizeToLLVMPipeline(pm, options);
+  buildBufferizeToLLVM(pm, options);
 }
 
 void fp4::buildCPUPipeline(OpPassManager &pm) {
-  CPUPipelineOptions options;
-  buildCPUPipeline(pm, options);
+  buildCPUPipeline(pm, CPUPipelineOptions());
 }
 
 void fp4::registerCPUPipelineDependencies(DialectRegistry &registry) {
@@ -172,8 +337,9 @@ void fp4::registerCPUPipelineDependencies(DialectRegistry &registry) {
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, index::IndexDialect, LLVM::LLVMDialect,
                   linalg::LinalgDialect, math::MathDialect,
-                  memref::MemRefDialect, scf::SCFDialect, tensor::TensorDialect,
-                  ub::UBDialect, vector::VectorDialect>();
+                  memref::MemRefDialect, omp::OpenMPDialect, scf::SCFDialect,
+                  tensor::TensorDialect, ub::UBDialect,
+                  vector::VectorDialect>();
 
   // Bufferization.
   arith::registerBufferizableOpInterfaceExternalModels(registry);
@@ -216,6 +382,10 @@ void fp4::registerCPUPipelineDependencies(DialectRegistry &registry) {
   registerConvertMemRefToLLVMInterface(registry);
   ub::registerConvertUBToLLVMInterface(registry);
   vector::registerConvertVectorToLLVMInterface(registry);
+  registerConvertOpenMPToLLVMInterface(registry);
+
+  // Parallel loops are OpenMP ops when translated to LLVM IR.
+  registerOpenMPDialectTranslation(registry);
 }
 
 void fp4::registerPipelines() {

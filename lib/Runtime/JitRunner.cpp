@@ -26,6 +26,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/IR/Module.h"
@@ -248,9 +249,29 @@ JitRunner::~JitRunner() = default;
 llvm::Expected<std::unique_ptr<JitRunner>>
 JitRunner::create(ModuleOp module, StringRef entry,
                   const JitRunnerOptions &options) {
-  llvm::Expected<FunctionSpec> spec = getFunctionSpec(module, entry);
-  if (!spec)
-    return spec.takeError();
+  llvm::Expected<std::vector<std::unique_ptr<JitRunner>>> runners =
+      createMany(module, {entry.str()}, options);
+  if (!runners)
+    return runners.takeError();
+  return std::move(runners->front());
+}
+
+llvm::Expected<std::vector<std::unique_ptr<JitRunner>>>
+JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
+                      const JitRunnerOptions &options) {
+  std::vector<std::unique_ptr<JitRunner>> runners;
+  for (const std::string &entry : entries) {
+    llvm::Expected<FunctionSpec> spec = getFunctionSpec(module, entry);
+    if (!spec)
+      return spec.takeError();
+    std::unique_ptr<JitRunner> runner(new JitRunner());
+    runner->spec = std::move(*spec);
+    runners.push_back(std::move(runner));
+  }
+  if (runners.empty())
+    return makeError("no function to compile");
+  // Names the errors that concern the whole compilation.
+  std::string what = "'" + llvm::join(entries, "', '") + "'";
 
   MLIRContext *ctx = module.getContext();
   DialectRegistry registry;
@@ -261,14 +282,16 @@ JitRunner::create(ModuleOp module, StringRef entry,
   // The wrapper is built with these, whatever the module itself uses.
   ctx->loadDialect<func::FuncDialect, tensor::TensorDialect>();
 
-  std::unique_ptr<JitRunner> runner(new JitRunner());
-  runner->spec = std::move(*spec);
   OwningOpRef<ModuleOp> clone = module.clone();
-  runner->wrapperName = "__fp4_run_" + entry.str();
-  while (clone->lookupSymbol(runner->wrapperName))
-    runner->wrapperName += "_";
-  addWrapper(*clone, clone->lookupSymbol<func::FuncOp>(entry), runner->spec,
-             runner->wrapperName);
+  llvm::StringSet<> wrappers;
+  for (auto [entry, runner] : llvm::zip_equal(entries, runners)) {
+    runner->wrapperName = "__fp4_run_" + entry;
+    while (clone->lookupSymbol(runner->wrapperName))
+      runner->wrapperName += "_";
+    addWrapper(*clone, clone->lookupSymbol<func::FuncOp>(entry), runner->spec,
+               runner->wrapperName);
+    wrappers.insert(runner->wrapperName);
+  }
 
   // Lower; keep the first error diagnostic for a one-line report.
   {
@@ -279,13 +302,15 @@ JitRunner::create(ModuleOp module, StringRef entry,
       return success();
     });
     PassManager pm(ctx, ModuleOp::getOperationName());
-    // Compile only what the wrapper needs: other functions may well not be
+    // Compile only what the wrappers need: other functions may well not be
     // lowerable (or runnable) on their own.
     for (auto func : clone->getOps<func::FuncOp>())
-      if (func.getSymName() != runner->wrapperName)
+      if (!wrappers.contains(func.getSymName()))
         func.setPrivate();
     pm.addPass(createSymbolDCEPass());
-    buildCPUPipeline(pm);
+    CPUPipelineOptions pipelineOptions;
+    pipelineOptions.threads = options.numThreads;
+    buildCPUPipeline(pm, pipelineOptions);
     if (failed(pm.run(*clone))) {
       if (firstError)
         return makeLoweringError(firstError->first, firstError->second);
@@ -294,7 +319,7 @@ JitRunner::create(ModuleOp module, StringRef entry,
   }
   Operation *leftover = nullptr;
   clone->walk([&](Operation *op) {
-    if (op == clone->getOperation() || isa<LLVM::LLVMDialect>(op->getDialect()))
+    if (op == clone->getOperation() || isLoweredForCPU(op))
       return WalkResult::advance();
     leftover = op;
     return WalkResult::interrupt();
@@ -304,18 +329,22 @@ JitRunner::create(ModuleOp module, StringRef entry,
                              "'" + leftover->getName().getStringRef().str() +
                                  "' was not converted to the LLVM dialect");
 
-  // The wrapper must take one expanded descriptor per input and output.
-  auto llvmWrapper = clone->lookupSymbol<LLVM::LLVMFuncOp>(runner->wrapperName);
-  unsigned expectedParams = 0;
-  for (const ArraySpec &array : llvm::concat<const ArraySpec>(
-           runner->spec.arguments, runner->spec.results))
-    expectedParams += getNumDescriptorFields(array.shape.size());
-  if (!llvmWrapper ||
-      llvmWrapper.getFunctionType().getNumParams() != expectedParams ||
-      !isa<LLVM::LLVMVoidType>(llvmWrapper.getFunctionType().getReturnType()))
-    return makeError("internal error: unexpected signature of the lowered "
-                     "function '" +
-                     runner->wrapperName + "'");
+  // Each wrapper must take one expanded descriptor per input and output.
+  for (const std::unique_ptr<JitRunner> &runner : runners) {
+    auto llvmWrapper =
+        clone->lookupSymbol<LLVM::LLVMFuncOp>(runner->wrapperName);
+    unsigned expectedParams = 0;
+    for (const ArraySpec &array : llvm::concat<const ArraySpec>(
+             runner->spec.arguments, runner->spec.results))
+      expectedParams += getNumDescriptorFields(array.shape.size());
+    if (!llvmWrapper ||
+        llvmWrapper.getFunctionType().getNumParams() != expectedParams ||
+        !isa<LLVM::LLVMVoidType>(
+            llvmWrapper.getFunctionType().getReturnType()))
+      return makeError("internal error: unexpected signature of the lowered "
+                       "function '" +
+                       runner->wrapperName + "'");
+  }
 
   // Every declared function must be defined by the process (libc, libm) or
   // by the symbols registered below; ORC would only report it on stderr.
@@ -371,15 +400,15 @@ JitRunner::create(ModuleOp module, StringRef entry,
       optLevel); // None, Less, Default, Aggressive
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
-  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
+  llvm::Expected<std::unique_ptr<ExecutionEngine>> created =
       ExecutionEngine::create(*clone, engineOptions);
-  if (!engine)
-    return makeError("cannot compile '" + entry +
-                     "' for the host: " + llvm::toString(engine.takeError()));
-  runner->engine = std::move(*engine);
+  if (!created)
+    return makeError("cannot compile " + what + " for the host: " +
+                     llvm::toString(created.takeError()));
+  std::shared_ptr<ExecutionEngine> engine = std::move(*created);
 
   // `memref.copy` of non-contiguous memrefs calls into the C runner utils.
-  runner->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+  engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap symbols;
     symbols[interner(kMemrefCopyName)] = {
         llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
@@ -387,12 +416,16 @@ JitRunner::create(ModuleOp module, StringRef entry,
     return symbols;
   });
   // Resolve every symbol now, so that a missing one is an error here.
-  if (llvm::Expected<void (*)(void **)> fn =
-          runner->engine->lookupPacked(runner->wrapperName);
-      !fn)
-    return makeError("cannot link '" + entry +
-                     "': " + llvm::toString(fn.takeError()));
-  return std::move(runner);
+  for (auto [entry, runner] : llvm::zip_equal(entries, runners)) {
+    llvm::Expected<void (*)(void **)> fn =
+        engine->lookupPacked(runner->wrapperName);
+    if (!fn)
+      return makeError("cannot link '" + entry +
+                       "': " + llvm::toString(fn.takeError()));
+    runner->packedFn = *fn;
+    runner->engine = engine;
+  }
+  return std::move(runners);
 }
 
 //===----------------------------------------------------------------------===//
@@ -431,34 +464,47 @@ struct Descriptor {
 
 llvm::Expected<SmallVector<NpyArray>>
 JitRunner::run(llvm::ArrayRef<const NpyArray *> inputs) {
+  SmallVector<NpyArray> outputs;
+  for (const ArraySpec &array : spec.results)
+    outputs.emplace_back(array.dtype, array.shape);
+  SmallVector<NpyArray *> outputPtrs =
+      llvm::map_to_vector(outputs, [](NpyArray &a) { return &a; });
+  if (llvm::Error error = runInto(inputs, outputPtrs))
+    return std::move(error);
+  return std::move(outputs);
+}
+
+llvm::Error JitRunner::runInto(llvm::ArrayRef<const NpyArray *> inputs,
+                               llvm::ArrayRef<NpyArray *> outputs) {
   if (inputs.size() != spec.arguments.size())
     return makeError("function '" + spec.name + "' takes " +
                      llvm::Twine(spec.arguments.size()) + " arguments but " +
                      llvm::Twine(inputs.size()) + " inputs were given");
+  if (outputs.size() != spec.results.size())
+    return makeError("function '" + spec.name + "' returns " +
+                     llvm::Twine(spec.results.size()) + " results but " +
+                     llvm::Twine(outputs.size()) + " outputs were given");
   for (auto [index, array, input] : llvm::enumerate(spec.arguments, inputs))
     if (llvm::Error error = array.checkArray(*input))
       return makeError("input " + llvm::Twine(index + 1) + ": " +
                        llvm::toString(std::move(error)));
-
-  SmallVector<NpyArray> outputs;
-  for (const ArraySpec &array : spec.results)
-    outputs.emplace_back(array.dtype, array.shape);
+  for (auto [index, array, output] : llvm::enumerate(spec.results, outputs))
+    if (llvm::Error error = array.checkArray(*output))
+      return makeError("output " + llvm::Twine(index + 1) + ": " +
+                       llvm::toString(std::move(error)));
 
   // The compiled code does not write to its inputs (their arguments are not
   // writable), hence the const_cast.
-  std::vector<Descriptor> descriptors;
+  SmallVector<Descriptor, 16> descriptors;
   descriptors.reserve(inputs.size() + outputs.size());
   for (const NpyArray *input : inputs)
     descriptors.emplace_back(const_cast<char *>(input->data()),
                              input->getShape());
-  for (NpyArray &output : outputs)
-    descriptors.emplace_back(output.data(), output.getShape());
-  SmallVector<void *> args;
+  for (NpyArray *output : outputs)
+    descriptors.emplace_back(output->data(), output->getShape());
+  SmallVector<void *, 64> args;
   for (Descriptor &descriptor : descriptors)
     descriptor.pack(args);
-
-  if (llvm::Error error = engine->invokePacked(wrapperName, args))
-    return makeError("cannot run '" + spec.name +
-                     "': " + llvm::toString(std::move(error)));
-  return std::move(outputs);
+  packedFn(args.data());
+  return llvm::Error::success();
 }

@@ -15,9 +15,12 @@
 
 #include "mlir/Pass/PassOptions.h"
 
+#include <string>
+
 namespace mlir {
 class DialectRegistry;
 class OpPassManager;
+class Operation;
 } // namespace mlir
 
 namespace fp4 {
@@ -36,8 +39,55 @@ struct CPUPipelineOptions
       *this, "out-params",
       llvm::cl::desc("Turn tensor results into caller-allocated out-params"),
       llvm::cl::init(true)};
+
+  /// Code generation (docs/performance.md): tile, vectorize and parallelize
+  /// the structured ops (`fp4-cpu-conv-to-gemm`,
+  /// `fp4-cpu-tile-and-vectorize`). When unset, every structured op becomes
+  /// scalar loops (`convert-linalg-to-loops`), the reference code.
+  /// Off by default for now: the tiled path crashes the MLIR 22 rewriter on
+  /// resnet18's training step (memref::SubViewOp::getDroppedDims); enable it
+  /// with `vectorize=true` or FP4_CPU_PIPELINE_OPTIONS="vectorize=true".
+  Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Tile, vectorize and parallelize structured ops"),
+      llvm::cl::init(false)};
+
+  /// Threads of the parallel loops (OpenMP): 0 (default) uses every core
+  /// (or OMP_NUM_THREADS at run time); 1 generates sequential code that
+  /// needs no OpenMP runtime.
+  Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads of the generated code (0: all cores, 1: no "
+                     "OpenMP)"),
+      llvm::cl::init(0)};
+
+  /// Exact integer GEMMs for fp4.lowp_matmul on integer-valued formats
+  /// (`fp4-lowp-matmul-to-integer`; only with `vectorize`).
+  Option<bool> intMatmul{
+      *this, "int-matmul",
+      llvm::cl::desc("Lower integer-valued lowp_matmul to integer GEMMs"),
+      llvm::cl::init(true)};
+
+  /// The `bound` of `fp4-lowp-matmul-to-integer`: `f32-exact` (results
+  /// bit-identical to f32 accumulation) or `int32`.
+  Option<std::string> intMatmulBound{
+      *this, "int-matmul-bound",
+      llvm::cl::desc("Accumulations the integer GEMM accepts: f32-exact or "
+                     "int32"),
+      llvm::cl::init("f32-exact")};
+
+  /// AVX512-VNNI code (vpdpbusd): `auto` (this machine's CPU), `on`, `off`.
+  Option<std::string> vnni{
+      *this, "vnni",
+      llvm::cl::desc("Use AVX512-VNNI: auto (host), on or off"),
+      llvm::cl::init("auto")};
 };
 
+/// The environment variable FP4_CPU_PIPELINE_OPTIONS (pipeline option
+/// syntax, e.g. "threads=1 vnni=off") overrides the options it names in
+/// every CPU pipeline built (a knob for benchmarks and tests of tools that
+/// build the pipeline themselves, like fp4-run and fp4-train).
+///
 /// Appends the full CPU pipeline: the fp4 lowering
 /// (`fp4::addFP4ToStandardPasses`) followed by
 /// `buildBufferizeToLLVMPipeline`. Anchored on `builtin.module`.
@@ -56,9 +106,20 @@ void buildBufferizeToLLVMPipeline(mlir::OpPassManager &pm);
 
 /// Adds to `registry` the upstream dialects the CPU pipeline creates and the
 /// external interface models it relies on (bufferization, deallocation,
-/// subset, value-bounds and convert-to-llvm interfaces). Tools that run the
+/// subset, value-bounds and convert-to-llvm interfaces), and the translation
+/// of the OpenMP dialect to LLVM IR. Tools that run the
 /// pipeline must have these in their context.
 void registerCPUPipelineDependencies(mlir::DialectRegistry &registry);
+
+/// True for the ops the CPU pipelines leave for translation to LLVM IR: the
+/// LLVM dialect and the OpenMP dialect (parallel loops; translated with the
+/// OpenMP IR builder registered by `registerCPUPipelineDependencies`).
+bool isLoweredForCPU(mlir::Operation *op);
+
+/// True when the project was built with an OpenMP runtime (libomp), which the
+/// JIT-compiled parallel code calls; without it the pipelines generate
+/// sequential code whatever `threads` says.
+bool cpuPipelineHasOpenMP();
 
 /// Registers `fp4-to-llvm` and `fp4-bufferize-to-llvm` with the global pass
 /// pipeline registry (`fp4-opt --fp4-to-llvm`).

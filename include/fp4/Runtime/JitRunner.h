@@ -27,6 +27,11 @@
 // strides) per input and per output. Output buffers are owned by the
 // runner's result arrays; the compiled code frees everything it allocates.
 //
+// Several entries of one module can be compiled together (`createMany`: one
+// clone, one pipeline run, one engine shared by the runners), and a training
+// loop can call a function without allocating (`runInto`: the caller owns the
+// result arrays and reuses them from call to call).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef FP4_RUNTIME_JITRUNNER_H
@@ -41,6 +46,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mlir {
 class ExecutionEngine;
@@ -79,6 +85,9 @@ struct FunctionSpec {
 struct JitRunnerOptions {
   /// LLVM optimization level (0-3) for the IR and machine-code passes.
   unsigned optLevel = 3;
+  /// Threads of the compiled code (`CPUPipelineOptions::threads`): 0 (the
+  /// default) uses every core, 1 generates sequential code.
+  unsigned numThreads = 0;
 };
 
 /// A function compiled for the host, callable on host arrays.
@@ -100,6 +109,13 @@ public:
   create(mlir::ModuleOp module, llvm::StringRef entry,
          const JitRunnerOptions &options = {});
 
+  /// Compiles the functions `entries` of `module` together (one lowering of
+  /// one clone, one engine) and returns one runner per entry, in order. The
+  /// runners share the engine; each keeps it alive.
+  static llvm::Expected<std::vector<std::unique_ptr<JitRunner>>>
+  createMany(mlir::ModuleOp module, llvm::ArrayRef<std::string> entries,
+             const JitRunnerOptions &options = {});
+
   ~JitRunner();
 
   const FunctionSpec &getSpec() const { return spec; }
@@ -109,12 +125,22 @@ public:
   llvm::Expected<llvm::SmallVector<NpyArray>>
   run(llvm::ArrayRef<const NpyArray *> inputs);
 
+  /// Runs the function with caller-owned result arrays: `outputs` must match
+  /// the results (checked like the inputs: "output 1: expected ...") and must
+  /// not share storage with the inputs. Nothing is allocated on the host
+  /// side, so a training loop can call this once per step with the same
+  /// arrays (double-buffering the state it carries from step to step).
+  llvm::Error runInto(llvm::ArrayRef<const NpyArray *> inputs,
+                      llvm::ArrayRef<NpyArray *> outputs);
+
 private:
   JitRunner() = default;
 
   FunctionSpec spec;
   std::string wrapperName;
-  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::shared_ptr<mlir::ExecutionEngine> engine;
+  /// The wrapper's packed entry point, resolved once at creation.
+  void (*packedFn)(void **) = nullptr;
 };
 
 } // namespace fp4

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 
@@ -25,8 +26,13 @@ namespace fp4 {
 #include "fp4/Transforms/CPUPasses.h.inc"
 
 /// Number of threads the CPU code is tiled for when an option says 0: the
-/// hardware concurrency of this machine (at least 1).
+/// OpenMP runtime's default (OMP_NUM_THREADS, else the hardware concurrency
+/// of this machine), at least 1.
 int64_t getDefaultCPUThreads();
+
+/// True when the project links an OpenMP runtime (libomp) for the parallel
+/// loops of the generated code.
+bool hasOpenMPRuntime();
 
 /// True if this machine's CPU has AVX512-VNNI (vpdpbusd on 512-bit vectors).
 bool hostHasAVX512VNNI();

@@ -100,9 +100,10 @@ def FP4CPUTileAndVectorize
       its main part; it is tiled with an `scf.forall` over cache blocks
       (threads), an `scf.for` over reduction blocks, `scf.for`s over
       register tiles (8 x 32 f32) and a unit-step loop over k, and each
-      register tile becomes `vector.contract` (lowered to outer-product
-      FMAs), `vpdpbusd` (u8 x s8 quads, with `vnni`) or a `vpmaddwd`
-      pattern (i16 pairs). The accumulator tile lives in registers across
+      register tile becomes one FMA per row and lane group (a broadcast
+      element of the lhs times a vector of the rhs), or for the integer
+      GEMMs a quad (u8 x s8, see `fp4-cpu-x86-vnni`) or pair (i16,
+      `vpmaddwd`) dot product per lane. The accumulator tile lives in registers across
       the k loop. Reduction dimensions are never split across threads or
       vector lanes: every output element sums over k in increasing order.
     - other linalg ops (elementwise, broadcasts, transposes, reductions,
@@ -119,18 +120,37 @@ def FP4CPUTileAndVectorize
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
+                           "::mlir::ub::UBDialect",
                            "::mlir::vector::VectorDialect"];
   let options = [
     Option<"threads", "threads", "int64_t", /*default=*/"0",
            "Threads the code runs on (0: all cores of this machine); 1 "
            "creates no parallel loops">,
-    Option<"vnni", "vnni", "bool", /*default=*/"false",
-           "Emit AVX512-VNNI vpdpbusd for u8 x s8 quad contractions">,
     Option<"minParallelWork", "min-parallel-work", "int64_t",
            /*default=*/"65536",
            "Smallest iteration count (multiply-adds for contractions) worth "
            "an scf.forall">
   ];
+}
+
+def FP4CPUX86VNNI : Pass<"fp4-cpu-x86-vnni", "::mlir::func::FuncOp"> {
+  let summary = "Use AVX512-VNNI vpdpbusd for u8 x s8 quad dot products";
+  let description = [{
+    Replaces the 512-bit quad dot product that `fp4-cpu-tile-and-vectorize`
+    emits for `u8 x s8` contractions,
+
+    ```mlir
+    %p = arith.muli (arith.extui %a : vector<64xi8> to vector<64xi32>),
+                    (arith.extsi %b : vector<64xi8> to vector<64xi32>)
+    %s = sum of vector.shuffle %p, %p [t, 4+t, ..., 60+t] for t = 0..3
+    %r = arith.addi %acc, %s : vector<16xi32>
+    ```
+
+    by `llvm.x86.avx512.vpdpbusd.512(%acc, %a, %b)`. It runs after
+    bufferization: the intrinsic call has unknown memory effects, which the
+    deallocation passes reject. Only for CPUs with AVX512-VNNI.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // FP4_TRANSFORMS_CPUPASSES_TD

@@ -46,6 +46,10 @@ namespace {
 /// Elements one thread handles per iteration of the elementwise kernels.
 constexpr int64_t kChunk = 8;
 
+/// Marks the fp4 ops this pass leaves to the CPU lowering: scalar host logic
+/// applied to a one-element tensor (the maximum a kernel computed).
+constexpr llvm::StringLiteral kHostAttr = "fp4.host";
+
 //===----------------------------------------------------------------------===//
 // Tensor/buffer helpers
 //===----------------------------------------------------------------------===//
@@ -141,6 +145,22 @@ Value countLanes(OpBuilder &b, Location loc, Value mask) {
   return sum;
 }
 
+/// |x| by clearing the sign bit (f32 or vector of f32): what math.absf
+/// computes, without the libdevice call convert-gpu-to-nvvm makes of it.
+Value absBits(OpBuilder &b, Location loc, Value x) {
+  Type i32 = b.getI32Type();
+  Type intType = i32;
+  TypedAttr mask = b.getI32IntegerAttr(0x7FFFFFFF);
+  if (auto vec = dyn_cast<VectorType>(x.getType())) {
+    intType = vec.clone(i32);
+    mask = DenseElementsAttr::get(cast<VectorType>(intType), mask);
+  }
+  Value bits = arith::BitcastOp::create(b, loc, intType, x);
+  Value masked = arith::AndIOp::create(
+      b, loc, bits, arith::ConstantOp::create(b, loc, mask));
+  return arith::BitcastOp::create(b, loc, x.getType(), masked);
+}
+
 /// 0 or 1 as i64.
 Value countOne(OpBuilder &b, Location loc, Value flag) {
   return arith::ExtUIOp::create(b, loc, b.getI64Type(), flag);
@@ -165,8 +185,7 @@ Value loadCode(OpBuilder &b, Location loc, Value codes, Value e, bool four) {
 }
 
 //===----------------------------------------------------------------------===//
-// Host scalar arithmetic on f32 bits (SPEC 4.1, 4.2), as the CPU lowering
-// and the numerics library compute it.
+// Host scalar helpers (the SAWB formula of SPEC 4.2).
 //===----------------------------------------------------------------------===//
 
 struct HostScalars {
@@ -176,9 +195,6 @@ struct HostScalars {
   Value f32(float v) { return cF32(b, loc, v); }
   Value bits(Value f) {
     return arith::BitcastOp::create(b, loc, b.getI32Type(), f);
-  }
-  Value fromBits(Value i) {
-    return arith::BitcastOp::create(b, loc, b.getF32Type(), i);
   }
   Value select(Value c, Value x, Value y) {
     return arith::SelectOp::create(b, loc, c, x, y);
@@ -192,55 +208,6 @@ struct HostScalars {
   Value isNonFinite(Value f) {
     Value ab = arith::AndIOp::create(b, loc, bits(f), i32(0x7FFFFFFF));
     return icmp(arith::CmpIPredicate::uge, ab, i32(0x7F800000));
-  }
-
-  /// s * 2^k with the exponent clamped to the normal range; s must be a
-  /// positive normal power of two (other s are returned unchanged).
-  Value mulPow2Clamped(Value s, Value k) {
-    Value sb = bits(s);
-    Value be = arith::AndIOp::create(
-        b, loc, arith::ShRUIOp::create(b, loc, sb, i32(23)), i32(0xFF));
-    Value nbe = arith::AddIOp::create(b, loc, be, k);
-    nbe = arith::MaxSIOp::create(b, loc, nbe, i32(1));
-    nbe = arith::MinSIOp::create(b, loc, nbe, i32(254));
-    Value r = fromBits(arith::OrIOp::create(
-        b, loc, arith::AndIOp::create(b, loc, sb, i32(0x807FFFFF)),
-        arith::ShLIOp::create(b, loc, nbe, i32(23))));
-    Value special = arith::OrIOp::create(
-        b, loc,
-        arith::OrIOp::create(b, loc,
-                             icmp(arith::CmpIPredicate::eq, be, i32(0)),
-                             icmp(arith::CmpIPredicate::eq, be, i32(255))),
-        icmp(arith::CmpIPredicate::ne,
-             arith::ShRUIOp::create(b, loc, sb, i32(31)), i32(0)));
-    return select(special, s, r);
-  }
-
-  /// s * 2^k with k the largest integer such that m * 2^k <= maxMag, for a
-  /// finite m > 0 (the numerics library's gradscaleFromMax).
-  Value fromMax(Value s, Value m, double maxMag) {
-    int ex = 0;
-    double frac = std::frexp(maxMag, &ex); // maxMag = frac * 2^ex
-    ex -= 1;
-    uint32_t sx = static_cast<uint32_t>(std::ldexp(frac, 24));
-    Value mb = arith::AndIOp::create(b, loc, bits(m), i32(0x7FFFFFFF));
-    Value be = arith::ShRUIOp::create(b, loc, mb, i32(23));
-    Value fracM = arith::AndIOp::create(b, loc, mb, i32(0x7FFFFF));
-    Value isSub = icmp(arith::CmpIPredicate::eq, be, i32(0));
-    Value lz = math::CountLeadingZerosOp::create(b, loc, fracM);
-    Value shift = arith::SubIOp::create(b, loc, lz, i32(8));
-    Value smSub = arith::ShLIOp::create(b, loc, fracM, shift);
-    Value emSub = arith::SubIOp::create(b, loc, i32(-126), shift);
-    Value smNorm = arith::OrIOp::create(b, loc, fracM, i32(0x800000));
-    Value emNorm = arith::SubIOp::create(b, loc, be, i32(127));
-    Value sm = select(isSub, smSub, smNorm);
-    Value em = select(isSub, emSub, emNorm);
-    Value k = arith::SubIOp::create(b, loc, i32(ex), em);
-    Value dec = arith::ExtUIOp::create(
-        b, loc, b.getI32Type(),
-        icmp(arith::CmpIPredicate::ugt, sm, i32(sx)));
-    k = arith::SubIOp::create(b, loc, k, dec);
-    return mulPow2Clamped(s, k);
   }
 };
 
@@ -421,7 +388,7 @@ Value emitAbsMax(OpBuilder &b, Location loc, KernelBuilder &kernels,
               Value v = vector::LoadOp::create(lb, ll, vf32, in,
                                                ValueRange{base}, false,
                                                llvm::MaybeAlign(16));
-              Value a = math::AbsFOp::create(lb, ll, v);
+              Value a = absBits(lb, ll, v);
               Value m = args[0];
               for (int64_t i = 0; i < kChunk; ++i)
                 m = arith::MaximumFOp::create(
@@ -443,7 +410,7 @@ Value emitAbsMax(OpBuilder &b, Location loc, KernelBuilder &kernels,
               Value x = memref::LoadOp::create(
                   kb, kl, in, ValueRange{cIdx(kb, kl, chunks * kChunk + j)});
               t = arith::MaximumFOp::create(kb, kl, t,
-                                            math::AbsFOp::create(kb, kl, x));
+                                            absBits(kb, kl, x));
             }
             scf::YieldOp::create(kb, kl, t);
             kb.setInsertionPointToStart(ifOp.elseBlock());
@@ -473,12 +440,9 @@ struct QuantizeLowering : GPUPattern<QuantizeOp> {
     FormatAttr format = qtype.getFormat();
     bool stochastic = op.getRounding() == Rounding::stochastic;
     bool withCounters = op.hasCounters();
-    bool four = format.getBitWidth() == 4;
     bool nativeE2M1 = chip.hasE2M1Convert &&
                       format.getKind() == ElementKind::e2m1 && !stochastic;
     int64_t n = qtype.getNumElements();
-    Type f32 = rewriter.getF32Type();
-    auto vf32 = vecOf(kChunk, f32);
 
     Value input = flatten(rewriter, loc, adaptor.getInput().front());
     Type inElement = cast<RankedTensorType>(input.getType()).getElementType();
@@ -498,7 +462,7 @@ struct QuantizeLowering : GPUPattern<QuantizeOp> {
     if (withCounters)
       partials = allocBuffer(rewriter, loc, {3, threads},
                              rewriter.getI64Type());
-    std::string name = kernels.uniqueName(
+    std::string name = kernels.uniqueStem(
         "fp4_quantize_" + formatName(format) + (stochastic ? "_sr" : ""));
 
     kernels.gridStride(
@@ -521,24 +485,26 @@ struct QuantizeLowering : GPUPattern<QuantizeOp> {
             Value first = arith::CmpIOp::create(
                 kb, kl, arith::CmpIPredicate::eq, gid, cIdx(kb, kl, 0));
             SmallVector<Type> types(counts.size(), kb.getI64Type());
+            // Without results, scf.if builds its own (empty) terminators.
             auto ifOp = scf::IfOp::create(kb, kl, types, first,
-                                          /*withElseRegion=*/true);
+                                          /*withElseRegion=*/!counts.empty());
             OpBuilder::InsertionGuard guard(kb);
             kb.setInsertionPointToStart(ifOp.thenBlock());
             SmallVector<Value> tail =
                 emitTail(kb, kl, format, chunks * kChunk, rem, in, scale,
                          seed, stream, out, stochastic, counts);
-            scf::YieldOp::create(kb, kl, tail);
-            kb.setInsertionPointToStart(ifOp.elseBlock());
-            scf::YieldOp::create(kb, kl, counts);
-            counts.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+            if (!counts.empty()) {
+              scf::YieldOp::create(kb, kl, tail);
+              kb.setInsertionPointToStart(ifOp.elseBlock());
+              scf::YieldOp::create(kb, kl, counts);
+              counts.assign(ifOp.getResults().begin(),
+                            ifOp.getResults().end());
+            }
           }
           for (auto [k, count] : llvm::enumerate(counts))
             memref::StoreOp::create(kb, kl, count, partials,
                                     ValueRange{cIdx(kb, kl, k), gid});
         });
-    (void)vf32;
-    (void)four;
 
     SmallVector<SmallVector<Value>> replacements;
     replacements.push_back({resultTensor(rewriter, loc, out), scale});
@@ -786,7 +752,7 @@ struct DequantizeLowering : GPUPattern<DequantizeOp> {
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
     Storage s = storageOf(adaptor.getInput());
     Value codes = readBuffer(rewriter, loc, s.codes);
-    std::string name = kernels.uniqueName(
+    std::string name = kernels.uniqueStem(
         "fp4_dequantize_" + QuantizeLowering::formatName(qtype.getFormat()));
     Value out = emitDecodeKernel(rewriter, loc, kernels, name,
                                  qtype.getFormat(), codes,
@@ -814,39 +780,20 @@ struct GradScaleLowering : GPUPattern<GradScaleOp> {
     Value scale = adaptor.getScale().front();
     auto type = cast<RankedTensorType>(input.getType());
     int64_t n = type.getNumElements();
-    double maxMag = op.getFormat().getGradScaleMax();
-    HostScalars sb{rewriter, loc};
-    using P = arith::CmpFPredicate;
-
     Value in = readBuffer(rewriter, loc, flatten(rewriter, loc, input));
-    std::string name = kernels.uniqueName("fp4_gradscale");
+    std::string name = kernels.uniqueStem("fp4_gradscale");
     Value m0 = emitAbsMax(rewriter, loc, kernels, name + "_absmax", in, n);
 
-    // The scalar logic of the CPU lowering (SPEC 4.1), on the host.
-    Value nonFinite = sb.isNonFinite(m0);
-    Value isZero = sb.fcmp(P::OEQ, m0, sb.f32(0.0f));
-    Value one = sb.f32(1.0f);
-    Value uninit = sb.fcmp(P::OEQ, scale, sb.f32(0.0f));
-    Value base = sb.select(uninit, one, scale);
-    Value fromMax =
-        sb.select(arith::OrIOp::create(rewriter, loc, nonFinite, isZero),
-                  base, sb.fromMax(one, m0, maxMag));
-    Value used, next;
-    if (op.getMode() == GradScaleMode::current) {
-      used = fromMax;
-      next = sb.select(nonFinite, sb.mulPow2Clamped(used, sb.i32(-1)), used);
-    } else {
-      used = sb.select(uninit, fromMax, scale);
-      Value m = arith::MulFOp::create(rewriter, loc, m0, used);
-      Value mNonFinite = sb.isNonFinite(m);
-      Value over = sb.fcmp(P::OGT, m, sb.f32(maxMag));
-      Value under = arith::AndIOp::create(
-          rewriter, loc, sb.fcmp(P::OLE, m, sb.f32(maxMag * 0.5)),
-          sb.fcmp(P::ONE, m, sb.f32(0.0f)));
-      Value k = sb.select(arith::OrIOp::create(rewriter, loc, over, mNonFinite),
-                          sb.i32(-1), sb.select(under, sb.i32(1), sb.i32(0)));
-      next = sb.mulPow2Clamped(used, k);
-    }
+    // The scalar logic (SPEC 4.1) depends on max|g| only: the host applies
+    // the CPU lowering's gradscale to the one-element tensor {max|g|}.
+    auto one = RankedTensorType::get({1}, rewriter.getF32Type());
+    Value m0Tensor = tensor::FromElementsOp::create(rewriter, loc, one,
+                                                    ValueRange{m0});
+    auto host = GradScaleOp::create(rewriter, loc, one, rewriter.getF32Type(),
+                                    rewriter.getF32Type(), m0Tensor, scale,
+                                    op.getFormatAttr(), op.getModeAttr());
+    host->setAttr(kHostAttr, rewriter.getUnitAttr());
+    Value used = host.getAppliedScale(), next = host.getNextScale();
 
     // result = g * used, elementwise.
     Type f32 = rewriter.getF32Type();
@@ -854,7 +801,7 @@ struct GradScaleLowering : GPUPattern<GradScaleOp> {
     Value out = allocBuffer(rewriter, loc, {n}, f32);
     int64_t chunks = n / kChunk, rem = n % kChunk;
     kernels.gridStride(
-        rewriter, loc, kernels.uniqueName(name + "_apply"), chunks,
+        rewriter, loc, name + "_apply", chunks,
         [&](OpBuilder &kb, Location kl, Value gid, Value numThreads) {
           auto loop = scf::ForOp::create(kb, kl, gid, cIdx(kb, kl, chunks),
                                          numThreads);
@@ -888,7 +835,7 @@ struct GradScaleLowering : GPUPattern<GradScaleOp> {
         });
     Value result = unflatten(rewriter, loc, resultTensor(rewriter, loc, out),
                              type.getShape());
-    rewriter.replaceOp(op, ValueRange{result, next});
+    rewriter.replaceOp(op, ValueRange{result, used, next});
     return success();
   }
 };
@@ -911,13 +858,17 @@ struct ComputeScaleLowering : GPUPattern<ComputeScaleOp> {
     using P = arith::CmpFPredicate;
     Value one = sb.f32(1.0f);
     if (op.getRule() == ScaleRule::amax) {
+      // The scale depends on max|x| only: the host applies the CPU
+      // lowering's compute_scale to the one-element tensor {max|x|}.
       Value amax = emitAbsMax(rewriter, loc, kernels,
-                              kernels.uniqueName("fp4_amax"), in, n);
-      Value bad = arith::OrIOp::create(rewriter, loc, sb.isNonFinite(amax),
-                                       sb.fcmp(P::OEQ, amax, sb.f32(0.0f)));
-      Value s = arith::DivFOp::create(
-          rewriter, loc, sb.f32(op.getFormat().getMaxMagnitude()), amax);
-      rewriter.replaceOp(op, sb.select(bad, one, s));
+                              kernels.uniqueStem("fp4_amax"), in, n);
+      auto oneType = RankedTensorType::get({1}, rewriter.getF32Type());
+      Value t = tensor::FromElementsOp::create(rewriter, loc, oneType,
+                                               ValueRange{amax});
+      auto host = ComputeScaleOp::create(rewriter, loc, t, op.getRuleAttr(),
+                                         op.getFormatAttr());
+      host->setAttr(kHostAttr, rewriter.getUnitAttr());
+      rewriter.replaceOp(op, host.getScale());
       return success();
     }
 
@@ -929,10 +880,10 @@ struct ComputeScaleLowering : GPUPattern<ComputeScaleOp> {
     int64_t threads = kernels.getGridStrideThreads(chunks);
     Value sums = allocBuffer(rewriter, loc, {2, threads}, f64);
     Value maxima = allocBuffer(rewriter, loc, {1, threads}, f32);
-    std::string name = kernels.uniqueName("fp4_sawb");
+    std::string name = kernels.uniqueStem("fp4_sawb");
     auto accumulate = [](OpBuilder &b, Location l, Value w,
                          ValueRange acc) -> SmallVector<Value> {
-      Value a = math::AbsFOp::create(b, l, w);
+      Value a = absBits(b, l, w);
       Value d = arith::ExtFOp::create(b, l, b.getF64Type(), a);
       Value sumAbs = arith::AddFOp::create(b, l, acc[0], d);
       Value sumSq = arith::AddFOp::create(b, l, acc[1],
@@ -1091,7 +1042,7 @@ struct LowpMatmulLowering : GPUPattern<LowpMatmulOp> {
                     Storage rs, int64_t m, int64_t n, int64_t k, Value denom,
                     Value out) const {
     Type f32 = b.getF32Type(), f16 = b.getF16Type(), f64 = b.getF64Type();
-    std::string name = kernels.uniqueName("fp4_lowp_matmul");
+    std::string name = kernels.uniqueStem("fp4_lowp_matmul");
     Value a = emitDecodeKernel(b, loc, kernels, name + "_decode_a",
                                lhsType.getFormat(),
                                readBuffer(b, loc, ls.codes),
@@ -1241,7 +1192,7 @@ struct LowpMatmulLowering : GPUPattern<LowpMatmulOp> {
     bool ta = op.getTransposeA(), tb = op.getTransposeB();
     int64_t mp = llvm::alignTo(m, kTileM), np = llvm::alignTo(n, kTileN);
     int64_t kp = llvm::alignTo(k, kTileK), kw = kp / 4;
-    std::string name = kernels.uniqueName("fp4_lowp_matmul_mma");
+    std::string name = kernels.uniqueStem("fp4_lowp_matmul_mma");
     auto idx = [](OpBuilder &ib, Location il, Value r, Value c,
                   int64_t cols) -> Value {
       return arith::AddIOp::create(
@@ -1266,7 +1217,7 @@ struct LowpMatmulLowering : GPUPattern<LowpMatmulOp> {
         ++shift;
 
     MLIRContext *ctx = b.getContext();
-    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    Type f32 = b.getF32Type();
     auto accType = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
     kernels.grid2D(
         b, loc, name, np / kTileN, mp / kTileM, /*blockSize=*/128,
@@ -1348,7 +1299,6 @@ struct LowpMatmulLowering : GPUPattern<LowpMatmulOp> {
                   }
                 scf::YieldOp::create(lb, ll, next);
               });
-          (void)i32;
           // Epilogue: C[row][col] = acc * 2^-shift / denom where in range.
           Value unshift = cF32(kb, kl, std::ldexp(1.0f, -shift));
           for (int64_t mi = 0; mi < 2; ++mi)
@@ -1380,9 +1330,25 @@ struct LowpMatmulLowering : GPUPattern<LowpMatmulOp> {
 // The pass
 //===----------------------------------------------------------------------===//
 
+/// `nvvm.convert.f32x2.to.f4x2` is pure, but LLVM 22.1 does not say so;
+/// without a memory-effect model the buffer deallocation pass rejects any
+/// function that contains it.
+struct PureConvertF32x2ToF4x2
+    : MemoryEffectOpInterface::ExternalModel<PureConvertF32x2ToF4x2,
+                                             NVVM::ConvertF32x2ToF4x2Op> {
+  void getEffects(Operation *,
+                  SmallVectorImpl<SideEffects::EffectInstance<
+                      MemoryEffects::Effect>> &) const {}
+};
+
 struct ConvertFP4ToGPUPass
     : ::fp4::impl::ConvertFP4ToGPUBase<ConvertFP4ToGPUPass> {
   using Base::Base;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    ::fp4::registerGPUConversionInterfaces(registry);
+  }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -1408,6 +1374,8 @@ struct ConvertFP4ToGPUPass
     QTensorTypeConverter converter;
     ConversionTarget target(*ctx);
     target.addIllegalDialect<FP4Dialect>();
+    target.addDynamicallyLegalOp<GradScaleOp, ComputeScaleOp>(
+        [](Operation *op) { return op->hasAttr(kHostAttr); });
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType()) &&
              converter.isLegal(&op.getBody());
@@ -1432,3 +1400,9 @@ struct ConvertFP4ToGPUPass
 };
 
 } // namespace
+
+void ::fp4::registerGPUConversionInterfaces(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, NVVM::NVVMDialect *) {
+    NVVM::ConvertF32x2ToF4x2Op::attachInterface<PureConvertF32x2ToF4x2>(*ctx);
+  });
+}

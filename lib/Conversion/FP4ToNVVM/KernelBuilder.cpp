@@ -32,7 +32,18 @@ static gpu::ParallelLoopDimMappingAttr mapTo(MLIRContext *ctx,
   return gpu::ParallelLoopDimMappingAttr::get(ctx, processor, id, id);
 }
 
-std::string KernelBuilder::uniqueName(StringRef base) {
+std::string KernelBuilder::uniqueStem(StringRef base) {
+  std::string name = base.str();
+  for (unsigned i = 1;
+       stems.contains(name) || used.contains(name) ||
+       SymbolTable::lookupSymbolIn(module, name) != nullptr;
+       ++i)
+    name = (base + "_" + Twine(i)).str();
+  stems.insert(name);
+  return name;
+}
+
+std::string KernelBuilder::uniqueKernelName(StringRef base) {
   std::string name = base.str();
   for (unsigned i = 1; used.contains(name) || SymbolTable::lookupSymbolIn(
                                                   module, name) != nullptr;
@@ -45,7 +56,8 @@ std::string KernelBuilder::uniqueName(StringRef base) {
 int64_t KernelBuilder::getGridStrideThreads(int64_t work) const {
   if (work <= blockSize)
     return std::max<int64_t>(32, llvm::alignTo(work, 32));
-  return std::min(llvm::divideCeil(work, blockSize), maxBlocks) * blockSize;
+  return std::min<int64_t>(llvm::divideCeil(work, blockSize), maxBlocks) *
+         blockSize;
 }
 
 /// scf.parallel (ivs) = (0, ..) to (ubs) step (1, ..) with a body builder.
@@ -63,6 +75,7 @@ parallel(OpBuilder &b, Location loc, ArrayRef<int64_t> ubs,
   SmallVector<gpu::ParallelLoopDimMappingAttr> mapping;
   for (gpu::Processor p : processors)
     mapping.push_back(mapTo(b.getContext(), p));
+  // Cannot fail: one distinct processor per loop.
   (void)gpu::setMappingAttr(op, mapping);
   return op;
 }
@@ -70,7 +83,7 @@ parallel(OpBuilder &b, Location loc, ArrayRef<int64_t> ubs,
 void KernelBuilder::grid1D(
     OpBuilder &b, Location loc, StringRef name, int64_t numThreads,
     function_ref<void(OpBuilder &, Location, Value)> body) {
-  std::string kernel = uniqueName(name);
+  std::string kernel = uniqueKernelName(name);
   int64_t block = std::min<int64_t>(
       blockSize, std::max<int64_t>(32, llvm::alignTo(numThreads, 32)));
   int64_t grid = std::max<int64_t>(1, llvm::divideCeil(numThreads, block));
@@ -105,7 +118,7 @@ void KernelBuilder::grid2D(
     OpBuilder &b, Location loc, StringRef name, int64_t gridX, int64_t gridY,
     int64_t threads,
     function_ref<void(OpBuilder &, Location, Value, Value, Value)> body) {
-  std::string kernel = uniqueName(name);
+  std::string kernel = uniqueKernelName(name);
   auto outer = parallel(
       b, loc, {gridX, gridY}, {gpu::Processor::BlockX, gpu::Processor::BlockY},
       [&](OpBuilder &ob, Location ol, ValueRange bids) {

@@ -31,8 +31,10 @@ public:
   KernelBuilder(mlir::ModuleOp module, int64_t blockSize, int64_t maxBlocks)
       : module(module), blockSize(blockSize), maxBlocks(maxBlocks) {}
 
-  /// `base`, or `base_N`, not yet used by a symbol of the module or a kernel.
-  std::string uniqueName(llvm::StringRef base);
+  /// `base`, or `base_N`, not yet used as a stem, by a kernel or by a
+  /// symbol of the module: the name of the kernels of one op (their names
+  /// are the stem, or the stem and a suffix).
+  std::string uniqueStem(llvm::StringRef base);
 
   /// Threads of a grid-stride kernel over `work` items: enough blocks for
   /// one item per thread, at most `maxBlocks` (at least one warp).
@@ -78,6 +80,10 @@ private:
   mlir::ModuleOp module;
   int64_t blockSize;
   int64_t maxBlocks;
+  /// `name`, or `name_N`, not yet used by a kernel or a symbol.
+  std::string uniqueKernelName(llvm::StringRef name);
+
+  llvm::StringSet<> stems;
   llvm::StringSet<> used;
 };
 

@@ -1,0 +1,566 @@
+//===- CPUConvToGemm.cpp - Convolutions as GEMMs over im2col buffers ------===//
+//
+// Part of the fp4 project.
+//
+//===----------------------------------------------------------------------===//
+//
+// `fp4-cpu-conv-to-gemm`: per image (and group), the input windows of a
+// convolution are copied into a column buffer col[q = (c, kh, kw), p = (oh,
+// ow)] and the convolution becomes a GEMM on it:
+//
+//   forward / input gradient:  out[n][f, p] += W[f, q] * col_n[q, p]
+//   weight gradient:           dW^T[q, f]   += col_n[q, p] * dY_n^T[p, f]
+//
+// The GEMMs are `linalg.matmul`s that fp4-cpu-tile-and-vectorize tiles and
+// vectorizes; the copies are `linalg.copy`s of (strided) input windows.
+// Every output element still sums its products in the original loop order
+// (c, kh, kw for the forward convolution; n, oh, ow for the weight gradient),
+// with one rounding per multiply and add.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fp4/Transforms/CPUPasses.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace fp4 {
+#define GEN_PASS_DEF_FP4CPUCONVTOGEMM
+#include "fp4/Transforms/CPUPasses.h.inc"
+} // namespace fp4
+
+using namespace mlir;
+
+namespace {
+
+/// Geometry of a 2-D convolution (g = 1 when not grouped).
+struct ConvGeometry {
+  bool grouped = false;
+  int64_t n = 0, g = 1, c = 0, h = 0, w = 0, f = 0, kh = 0, kw = 0, oh = 0,
+          ow = 0;
+  int64_t sh = 1, sw = 1, dh = 1, dw = 1;
+  int64_t q() const { return c * kh * kw; }
+  int64_t p() const { return oh * ow; }
+};
+
+Value cIndex(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+SmallVector<OpFoldResult> attrs(OpBuilder &b, ArrayRef<int64_t> v) {
+  return getAsIndexOpFoldResult(b.getContext(), v);
+}
+
+/// A slice of `t` at `offsets` with `sizes` and `strides`, whose leading
+/// unit dims are then dropped down to `resultShape` by a collapse_shape
+/// (rather than a rank-reducing slice, which is ambiguous when other dims
+/// are 1 too).
+Value slice(OpBuilder &b, Location loc, Value t, ArrayRef<OpFoldResult> offsets,
+            ArrayRef<int64_t> sizes, ArrayRef<int64_t> resultShape,
+            ArrayRef<int64_t> strides = {}) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<int64_t> unit(sizes.size(), 1);
+  if (strides.empty())
+    strides = unit;
+  Value full = tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get(sizes, type.getElementType()), t, offsets,
+      attrs(b, sizes), attrs(b, strides));
+  size_t drop = sizes.size() - resultShape.size();
+  if (drop == 0)
+    return full;
+  SmallVector<ReassociationIndices> groups;
+  for (size_t i = 0; i < resultShape.size(); ++i) {
+    ReassociationIndices g;
+    if (i == 0)
+      for (size_t j = 0; j < drop; ++j)
+        g.push_back(j);
+    g.push_back(drop + i);
+    groups.push_back(g);
+  }
+  return tensor::CollapseShapeOp::create(b, loc, full, groups);
+}
+
+/// `src` with leading unit dims added up to the rank of `sizes` (the inverse
+/// of the collapse in `slice`).
+Value unsqueeze(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> sizes) {
+  auto type = cast<RankedTensorType>(src.getType());
+  size_t drop = sizes.size() - type.getRank();
+  if (drop == 0)
+    return src;
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    ReassociationIndices g;
+    if (i == 0)
+      for (size_t j = 0; j < drop; ++j)
+        g.push_back(j);
+    g.push_back(drop + i);
+    groups.push_back(g);
+  }
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(sizes, type.getElementType()), src,
+      groups);
+}
+
+Value insert(OpBuilder &b, Location loc, Value src, Value dst,
+             ArrayRef<OpFoldResult> offsets, ArrayRef<int64_t> sizes) {
+  SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, unsqueeze(b, loc, src, sizes),
+                                       dst, offsets, attrs(b, sizes), strides);
+}
+
+Value collapse(OpBuilder &b, Location loc, Value t,
+               ArrayRef<ReassociationIndices> groups) {
+  return tensor::CollapseShapeOp::create(b, loc, t, groups);
+}
+
+Value expandTo(OpBuilder &b, Location loc, Value t, ArrayRef<int64_t> shape,
+               ArrayRef<ReassociationIndices> groups) {
+  auto type = cast<RankedTensorType>(t.getType());
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), t, groups);
+}
+
+/// col[q, p] of one image (and group): `image` is [c, h, w].
+Value emitIm2col(OpBuilder &b, Location loc, Value image,
+                 const ConvGeometry &geo) {
+  Type et = cast<RankedTensorType>(image.getType()).getElementType();
+  Value col = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{geo.q(), geo.oh, geo.ow}, et);
+  auto loop = scf::ForOp::create(
+      b, loc, cIndex(b, loc, 0), cIndex(b, loc, geo.q()), cIndex(b, loc, 1),
+      ValueRange{col},
+      [&](OpBuilder &nb, Location l, Value q, ValueRange args) {
+        // q = (c * KH + kh) * KW + kw.
+        Value kwI = arith::RemUIOp::create(nb, l, q, cIndex(nb, l, geo.kw));
+        Value rest = arith::DivUIOp::create(nb, l, q, cIndex(nb, l, geo.kw));
+        Value khI = arith::RemUIOp::create(nb, l, rest, cIndex(nb, l, geo.kh));
+        Value cI = arith::DivUIOp::create(nb, l, rest, cIndex(nb, l, geo.kh));
+        Value hOff = arith::MulIOp::create(nb, l, khI, cIndex(nb, l, geo.dh));
+        Value wOff = arith::MulIOp::create(nb, l, kwI, cIndex(nb, l, geo.dw));
+        Value window = slice(nb, l, image,
+                             SmallVector<OpFoldResult>{cI, hOff, wOff},
+                             {1, geo.oh, geo.ow}, {geo.oh, geo.ow},
+                             {1, geo.sh, geo.sw});
+        SmallVector<OpFoldResult> dstOffsets{q, nb.getIndexAttr(0),
+                                             nb.getIndexAttr(0)};
+        Value dst = slice(nb, l, args[0], dstOffsets, {1, geo.oh, geo.ow},
+                          {geo.oh, geo.ow});
+        Value copied =
+            linalg::CopyOp::create(nb, l, window, dst).getResult(0);
+        scf::YieldOp::create(nb, l,
+                             insert(nb, l, copied, args[0], dstOffsets,
+                                    {1, geo.oh, geo.ow}));
+      });
+  return collapse(b, loc, loop.getResult(0), {{0}, {1, 2}});
+}
+
+/// C[m, n] += A[m, k] * B[k, n] as linalg.matmul.
+Value matmul(OpBuilder &b, Location loc, Value a, Value bm, Value c) {
+  return linalg::MatmulOp::create(b, loc, TypeRange{c.getType()},
+                                  ValueRange{a, bm}, ValueRange{c})
+      .getResult(0);
+}
+
+/// Runs `body(builder, n, acc) -> acc'` for n in [0, count) over the
+/// tensor `init`, where `acc` is the slice [n] (rank-reduced, `sliceShape`)
+/// of the loop's tensor: an scf.forall when `parallel`, else an scf.for.
+Value loopOverImages(OpBuilder &b, Location loc, int64_t count, Value init,
+                     ArrayRef<int64_t> sliceShape, bool parallel,
+                     function_ref<Value(OpBuilder &, Location, Value, Value)>
+                         body) {
+  auto type = cast<RankedTensorType>(init.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> sizes{1};
+  sizes.append(sliceShape.begin(), sliceShape.end());
+  auto offsetsAt = [&](OpBuilder &nb, Value n) {
+    SmallVector<OpFoldResult> offsets(rank, nb.getIndexAttr(0));
+    offsets[0] = n;
+    return offsets;
+  };
+  if (parallel) {
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(count)},
+        ValueRange{init}, std::nullopt);
+    OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
+    Value n = forall.getInductionVars()[0];
+    Value out = forall.getRegionIterArgs()[0];
+    SmallVector<OpFoldResult> offsets = offsetsAt(nb, n);
+    Value acc = slice(nb, loc, out, offsets, sizes, sliceShape);
+    Value result = unsqueeze(nb, loc, body(nb, loc, n, acc), sizes);
+    nb.setInsertionPointToEnd(forall.getTerminator().getBody());
+    SmallVector<OpFoldResult> strides(rank, nb.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(nb, loc, result, out, offsets,
+                                          attrs(nb, sizes), strides);
+    return forall.getResult(0);
+  }
+  auto loop = scf::ForOp::create(
+      b, loc, cIndex(b, loc, 0), cIndex(b, loc, count), cIndex(b, loc, 1),
+      ValueRange{init},
+      [&](OpBuilder &nb, Location l, Value n, ValueRange args) {
+        SmallVector<OpFoldResult> offsets = offsetsAt(nb, n);
+        Value acc = slice(nb, l, args[0], offsets, sizes, sliceShape);
+        Value result = body(nb, l, n, acc);
+        scf::YieldOp::create(nb, l,
+                             insert(nb, l, result, args[0], offsets, sizes));
+      });
+  return loop.getResult(0);
+}
+
+/// Forward (and input-gradient) convolution: per image and group,
+/// out[f, p] += W[f, q] * col[q, p].
+Value emitForward(OpBuilder &b, Location loc, Value x, Value w, Value init,
+                  const ConvGeometry &geo, bool parallel) {
+  // Per-image output slice: [(g,) f, oh, ow].
+  SmallVector<int64_t> outSlice;
+  if (geo.grouped)
+    outSlice.push_back(geo.g);
+  outSlice.append({geo.f, geo.oh, geo.ow});
+  auto perGroup = [&](OpBuilder &nb, Location l, Value image, Value filter,
+                      Value acc) -> Value {
+    // image [c, h, w], filter [f, c, kh, kw], acc [f, oh, ow].
+    Value col = emitIm2col(nb, l, image, geo);
+    Value w2 = collapse(nb, l, filter, {{0}, {1, 2, 3}});
+    Value c2 = collapse(nb, l, acc, {{0}, {1, 2}});
+    Value r = matmul(nb, l, w2, col, c2);
+    return expandTo(nb, l, r, {geo.f, geo.oh, geo.ow}, {{0}, {1, 2}});
+  };
+  return loopOverImages(
+      b, loc, geo.n, init, outSlice, parallel,
+      [&](OpBuilder &nb, Location l, Value n, Value acc) -> Value {
+        if (!geo.grouped) {
+          Value image = slice(nb, l, x,
+                              {n, nb.getIndexAttr(0), nb.getIndexAttr(0),
+                               nb.getIndexAttr(0)},
+                              {1, geo.c, geo.h, geo.w}, {geo.c, geo.h, geo.w});
+          return perGroup(nb, l, image, w, acc);
+        }
+        auto loop = scf::ForOp::create(
+            nb, l, cIndex(nb, l, 0), cIndex(nb, l, geo.g), cIndex(nb, l, 1),
+            ValueRange{acc},
+            [&](OpBuilder &gb, Location gl, Value g, ValueRange args) {
+              OpFoldResult z = gb.getIndexAttr(0);
+              Value image =
+                  slice(gb, gl, x, {n, g, z, z, z},
+                        {1, 1, geo.c, geo.h, geo.w}, {geo.c, geo.h, geo.w});
+              Value filter = slice(gb, gl, w, {g, z, z, z, z},
+                                   {1, geo.f, geo.c, geo.kh, geo.kw},
+                                   {geo.f, geo.c, geo.kh, geo.kw});
+              SmallVector<OpFoldResult> offsets{g, z, z, z};
+              Value accG = slice(gb, gl, args[0], offsets,
+                                 {1, geo.f, geo.oh, geo.ow},
+                                 {geo.f, geo.oh, geo.ow});
+              Value r = perGroup(gb, gl, image, filter, accG);
+              scf::YieldOp::create(gb, gl,
+                                   insert(gb, gl, r, args[0], offsets,
+                                          {1, geo.f, geo.oh, geo.ow}));
+            });
+        return loop.getResult(0);
+      });
+}
+
+/// Weight gradient: dW^T[q, f] += col_n[q, p] * dY_n^T[p, f] for n in
+/// increasing order, per group; dW = transpose(dW^T).
+Value emitFilterGrad(OpBuilder &b, Location loc, Value x, Value dy,
+                     Value init, const ConvGeometry &geo) {
+  Type et = cast<RankedTensorType>(init.getType()).getElementType();
+  int64_t q = geo.q(), p = geo.p();
+  // dY^T per image and group: [n, (g,) p, f] from [n, (g,) f, oh, ow].
+  SmallVector<int64_t> dyShape{geo.n};
+  if (geo.grouped)
+    dyShape.push_back(geo.g);
+  dyShape.append({geo.f, p});
+  SmallVector<ReassociationIndices> dyGroups =
+      geo.grouped ? SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}}
+                  : SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}};
+  Value dy3 = collapse(b, loc, dy, dyGroups);
+  SmallVector<int64_t> permDy =
+      geo.grouped ? SmallVector<int64_t>{0, 1, 3, 2}
+                  : SmallVector<int64_t>{0, 2, 1};
+  SmallVector<int64_t> dyTShape;
+  for (int64_t d : permDy)
+    dyTShape.push_back(dyShape[d]);
+  Value dyT = linalg::TransposeOp::create(
+                  b, loc, dy3,
+                  tensor::EmptyOp::create(b, loc, dyTShape, et), permDy)
+                  .getResult()[0];
+  // dW^T [(g,) q, f], starting from the transposed init.
+  SmallVector<int64_t> wShape{geo.f, q};
+  SmallVector<int64_t> wTShape{q, geo.f};
+  SmallVector<int64_t> permW{1, 0};
+  Value init2;
+  if (geo.grouped) {
+    init2 = collapse(b, loc, init, {{0}, {1}, {2, 3, 4}});
+    wShape.insert(wShape.begin(), geo.g);
+    wTShape.insert(wTShape.begin(), geo.g);
+    permW = {0, 2, 1};
+  } else {
+    init2 = collapse(b, loc, init, {{0}, {1, 2, 3}});
+  }
+  Value accT = linalg::TransposeOp::create(
+                   b, loc, init2,
+                   tensor::EmptyOp::create(b, loc, wTShape, et), permW)
+                   .getResult()[0];
+  auto loop = scf::ForOp::create(
+      b, loc, cIndex(b, loc, 0), cIndex(b, loc, geo.n), cIndex(b, loc, 1),
+      ValueRange{accT},
+      [&](OpBuilder &nb, Location l, Value n, ValueRange args) {
+        OpFoldResult z = nb.getIndexAttr(0);
+        if (!geo.grouped) {
+          Value image = slice(nb, l, x, {n, z, z, z}, {1, geo.c, geo.h, geo.w},
+                              {geo.c, geo.h, geo.w});
+          Value col = emitIm2col(nb, l, image, geo);
+          Value dyn = slice(nb, l, dyT, {n, z, z}, {1, p, geo.f}, {p, geo.f});
+          scf::YieldOp::create(nb, l, matmul(nb, l, col, dyn, args[0]));
+          return;
+        }
+        auto inner = scf::ForOp::create(
+            nb, l, cIndex(nb, l, 0), cIndex(nb, l, geo.g), cIndex(nb, l, 1),
+            ValueRange{args[0]},
+            [&](OpBuilder &gb, Location gl, Value g, ValueRange gargs) {
+              Value image =
+                  slice(gb, gl, x, {n, g, z, z, z}, {1, 1, geo.c, geo.h, geo.w},
+                        {geo.c, geo.h, geo.w});
+              Value col = emitIm2col(gb, gl, image, geo);
+              Value dyn = slice(gb, gl, dyT, {n, g, z, z}, {1, 1, p, geo.f},
+                                {p, geo.f});
+              SmallVector<OpFoldResult> offsets{g, z, z};
+              Value accG =
+                  slice(gb, gl, gargs[0], offsets, {1, q, geo.f}, {q, geo.f});
+              Value r = matmul(gb, gl, col, dyn, accG);
+              scf::YieldOp::create(
+                  gb, gl, insert(gb, gl, r, gargs[0], offsets, {1, q, geo.f}));
+            });
+        scf::YieldOp::create(nb, l, inner.getResult(0));
+      });
+  Value w2 = linalg::TransposeOp::create(
+                 b, loc, loop.getResult(0),
+                 tensor::EmptyOp::create(b, loc, wShape, et),
+                 geo.grouped ? SmallVector<int64_t>{0, 2, 1}
+                             : SmallVector<int64_t>{1, 0})
+                 .getResult()[0];
+  auto initType = cast<RankedTensorType>(init.getType());
+  return expandTo(b, loc, w2, initType.getShape(),
+                  geo.grouped
+                      ? SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}}
+                      : SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+}
+
+/// Coefficients of a linear affine expression in dims (nullopt otherwise).
+std::optional<SmallVector<int64_t>> linearCoefficients(AffineExpr e,
+                                                       unsigned numDims) {
+  SmallVector<int64_t> coeffs(numDims + 1, 0);
+  std::function<bool(AffineExpr, int64_t)> walk = [&](AffineExpr x,
+                                                      int64_t scale) {
+    if (auto d = dyn_cast<AffineDimExpr>(x)) {
+      coeffs[d.getPosition()] += scale;
+      return true;
+    }
+    if (auto cst = dyn_cast<AffineConstantExpr>(x)) {
+      coeffs[numDims] += scale * cst.getValue();
+      return true;
+    }
+    auto bin = dyn_cast<AffineBinaryOpExpr>(x);
+    if (!bin)
+      return false;
+    if (x.getKind() == AffineExprKind::Add)
+      return walk(bin.getLHS(), scale) && walk(bin.getRHS(), scale);
+    if (x.getKind() == AffineExprKind::Mul) {
+      if (auto c = dyn_cast<AffineConstantExpr>(bin.getRHS()))
+        return walk(bin.getLHS(), scale * c.getValue());
+      if (auto c = dyn_cast<AffineConstantExpr>(bin.getLHS()))
+        return walk(bin.getRHS(), scale * c.getValue());
+    }
+    return false;
+  };
+  if (!walk(e, 1))
+    return std::nullopt;
+  return coeffs;
+}
+
+bool isMulAddBody(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value out = body.getArgument(2);
+  Value other = add.getLhs() == out ? add.getRhs()
+                : add.getRhs() == out ? add.getLhs()
+                                      : Value();
+  auto mul = other ? other.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return (mul.getLhs() == a && mul.getRhs() == b) ||
+         (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+/// Matches the weight-gradient contraction of a convolution (LinalgVJP's
+/// convFilterGrad): loops [g,] f, c, kh, kw (parallel), n, oh, ow
+/// (reduction); X[n, (g,) c, oh*sh + kh*dh, ow*sw + kw*dw],
+/// dY[n, (g,) f, oh, ow], dW[(g,) f, c, kh, kw].
+std::optional<ConvGeometry> matchFilterGrad(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !op.hasPureTensorSemantics() || !isMulAddBody(op))
+    return std::nullopt;
+  unsigned loops = op.getNumLoops();
+  if (loops != 7 && loops != 8)
+    return std::nullopt;
+  bool grouped = loops == 8;
+  unsigned o = grouped ? 1 : 0;
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  for (unsigned i = 0; i < loops; ++i)
+    if ((i >= o + 4) != (iters[i] == utils::IteratorType::reduction))
+      return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  unsigned fD = o, cD = o + 1, khD = o + 2, kwD = o + 3, nD = o + 4,
+           ohD = o + 5, owD = o + 6;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<AffineExpr> dyExpect{d(nD)}, wExpect;
+  if (grouped) {
+    dyExpect.push_back(d(0));
+    wExpect.push_back(d(0));
+  }
+  dyExpect.append({d(fD), d(ohD), d(owD)});
+  wExpect.append({d(fD), d(cD), d(khD), d(kwD)});
+  if (maps[1] != AffineMap::get(loops, 0, dyExpect, ctx) ||
+      maps[2] != AffineMap::get(loops, 0, wExpect, ctx))
+    return std::nullopt;
+  AffineMap xm = maps[0];
+  if (xm.getNumResults() != (grouped ? 5u : 4u) || xm.getResult(0) != d(nD) ||
+      (grouped && xm.getResult(1) != d(0)) || xm.getResult(o + 1) != d(cD))
+    return std::nullopt;
+  auto hc = linearCoefficients(xm.getResult(o + 2), loops);
+  auto wc = linearCoefficients(xm.getResult(o + 3), loops);
+  if (!hc || !wc)
+    return std::nullopt;
+  for (unsigned i = 0; i <= loops; ++i) {
+    if (i != ohD && i != khD && (*hc)[i] != 0)
+      return std::nullopt;
+    if (i != owD && i != kwD && (*wc)[i] != 0)
+      return std::nullopt;
+  }
+  ConvGeometry geo;
+  geo.grouped = grouped;
+  geo.sh = (*hc)[ohD];
+  geo.dh = (*hc)[khD];
+  geo.sw = (*wc)[owD];
+  geo.dw = (*wc)[kwD];
+  if (geo.sh < 1 || geo.dh < 1 || geo.sw < 1 || geo.dw < 1)
+    return std::nullopt;
+  auto xT = cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
+  auto dyT = cast<RankedTensorType>(op.getDpsInputOperand(1)->get().getType());
+  auto wT = cast<RankedTensorType>(op.getDpsInitOperand(0)->get().getType());
+  if (!xT.hasStaticShape() || !dyT.hasStaticShape() || !wT.hasStaticShape())
+    return std::nullopt;
+  geo.n = xT.getShape()[0];
+  if (grouped)
+    geo.g = xT.getShape()[1];
+  geo.c = xT.getShape()[o + 1];
+  geo.h = xT.getShape()[o + 2];
+  geo.w = xT.getShape()[o + 3];
+  geo.f = dyT.getShape()[o + 1];
+  geo.oh = dyT.getShape()[o + 2];
+  geo.ow = dyT.getShape()[o + 3];
+  geo.kh = wT.getShape()[o + 2];
+  geo.kw = wT.getShape()[o + 3];
+  // The windows must lie inside X (they do for a valid convolution).
+  if ((geo.oh - 1) * geo.sh + (geo.kh - 1) * geo.dh >= geo.h ||
+      (geo.ow - 1) * geo.sw + (geo.kw - 1) * geo.dw >= geo.w)
+    return std::nullopt;
+  return geo;
+}
+
+template <typename ConvOp>
+std::optional<ConvGeometry> matchConv(ConvOp op, bool grouped) {
+  if (!op.hasPureTensorSemantics())
+    return std::nullopt;
+  auto xT = cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto wT = cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto oT = cast<RankedTensorType>(op.getOutputs()[0].getType());
+  if (!xT.hasStaticShape() || !wT.hasStaticShape() || !oT.hasStaticShape())
+    return std::nullopt;
+  // Only the plain f32/f64 multiply-add body (no mixed types).
+  if (xT.getElementType() != oT.getElementType() ||
+      wT.getElementType() != oT.getElementType() ||
+      !isa<FloatType>(oT.getElementType()))
+    return std::nullopt;
+  ConvGeometry geo;
+  geo.grouped = grouped;
+  unsigned o = grouped ? 1 : 0;
+  geo.n = xT.getShape()[0];
+  if (grouped)
+    geo.g = xT.getShape()[1];
+  geo.c = xT.getShape()[o + 1];
+  geo.h = xT.getShape()[o + 2];
+  geo.w = xT.getShape()[o + 3];
+  geo.f = wT.getShape()[o];
+  geo.kh = wT.getShape()[o + 2];
+  geo.kw = wT.getShape()[o + 3];
+  geo.oh = oT.getShape()[o + 2];
+  geo.ow = oT.getShape()[o + 3];
+  auto values = [](DenseIntElementsAttr a) {
+    SmallVector<int64_t> v;
+    for (const APInt &x : a.getValues<APInt>())
+      v.push_back(x.getSExtValue());
+    return v;
+  };
+  SmallVector<int64_t> s = values(op.getStrides()),
+                       d = values(op.getDilations());
+  geo.sh = s[0];
+  geo.sw = s[1];
+  geo.dh = d[0];
+  geo.dw = d[1];
+  if ((geo.oh - 1) * geo.sh + (geo.kh - 1) * geo.dh >= geo.h ||
+      (geo.ow - 1) * geo.sw + (geo.kw - 1) * geo.dw >= geo.w)
+    return std::nullopt;
+  return geo;
+}
+
+struct CPUConvToGemmPass
+    : fp4::impl::FP4CPUConvToGemmBase<CPUConvToGemmPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    int64_t numThreads =
+        threads > 0 ? static_cast<int64_t>(threads) : fp4::getDefaultCPUThreads();
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNgchwGfchwOp,
+              linalg::GenericOp>(op))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (Operation *op : ops) {
+      rewriter.setInsertionPoint(op);
+      Location loc = op->getLoc();
+      bool parallelOK = numThreads > 1 &&
+                        !op->getParentOfType<scf::ForallOp>();
+      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op)) {
+        if (auto geo = matchConv(conv, false))
+          rewriter.replaceOp(
+              op, emitForward(rewriter, loc, conv.getInputs()[0],
+                              conv.getInputs()[1], conv.getOutputs()[0], *geo,
+                              parallelOK && geo->n >= numThreads));
+      } else if (auto conv = dyn_cast<linalg::Conv2DNgchwGfchwOp>(op)) {
+        if (auto geo = matchConv(conv, true))
+          rewriter.replaceOp(
+              op, emitForward(rewriter, loc, conv.getInputs()[0],
+                              conv.getInputs()[1], conv.getOutputs()[0], *geo,
+                              parallelOK && geo->n >= numThreads));
+      } else if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+        if (auto geo = matchFilterGrad(generic))
+          rewriter.replaceOp(
+              op, emitFilterGrad(rewriter, loc,
+                                 generic.getDpsInputOperand(0)->get(),
+                                 generic.getDpsInputOperand(1)->get(),
+                                 generic.getDpsInitOperand(0)->get(), *geo));
+      }
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,1179 @@
+//===- CPUTileAndVectorize.cpp - Tile, vectorize, parallelize for CPUs ----===//
+//
+// Part of the fp4 project.
+//
+//===----------------------------------------------------------------------===//
+//
+// `fp4-cpu-tile-and-vectorize`: the CPU code generation strategy for
+// statically shaped linalg ops on tensors (docs/performance.md).
+//
+// Contractions get a three-level tiling:
+//
+//   scf.forall (cache blocks of M x N, one per thread or more)
+//     scf.for (blocks of K)
+//       scf.for (register rows), scf.for (register columns)
+//         scf.for (k, unit step)
+//           register tile: vector.contract 8x1 * 1x32 -> 8x32 (f32)
+//
+// after which the accumulator tile is hoisted out of the k loop (it lives in
+// registers) and the contraction becomes outer-product FMAs. Every tile is
+// full: the op is first split so that its main part is a multiple of the
+// register tile, and the block sizes are divisors of the extents. K is never
+// split across threads or lanes, so each output element still sums over k in
+// increasing order (the f32 accumulation contract of fp4.lowp_matmul).
+//
+// Other ops are tiled to vectors along the innermost dimension of their
+// result and vectorized with the upstream linalg vectorizer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fp4/Transforms/CPUPasses.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/CSE.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "mlir/IR/Dominance.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <thread>
+
+namespace fp4 {
+#define GEN_PASS_DEF_FP4CPUTILEANDVECTORIZE
+#include "fp4/Transforms/CPUPasses.h.inc"
+} // namespace fp4
+
+using namespace mlir;
+using utils::IteratorType;
+
+#ifdef FP4_HAVE_OPENMP
+extern "C" int omp_get_max_threads(void);
+#endif
+
+bool fp4::hasOpenMPRuntime() {
+#ifdef FP4_HAVE_OPENMP
+  return true;
+#else
+  return false;
+#endif
+}
+
+int64_t fp4::getDefaultCPUThreads() {
+#ifdef FP4_HAVE_OPENMP
+  int n = omp_get_max_threads();
+  if (n > 0)
+    return n;
+#endif
+  unsigned h = std::thread::hardware_concurrency();
+  return h == 0 ? 1 : static_cast<int64_t>(h);
+}
+
+bool fp4::hostHasAVX512VNNI() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  auto has = [&](llvm::StringRef f) {
+    auto it = features.find(f);
+    return it != features.end() && it->second;
+  };
+  return has("avx512f") && has("avx512bw") && has("avx512vnni");
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Bits per register the code is vectorized for (AVX-512).
+constexpr int64_t kRegisterBits = 512;
+
+bool isStaticTensorOp(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics())
+    return false;
+  for (OpOperand &operand : op->getOpOperands())
+    if (auto shaped = dyn_cast<ShapedType>(operand.get().getType()))
+      if (!shaped.hasStaticShape())
+        return false;
+  return true;
+}
+
+unsigned elementBits(Type t) {
+  t = getElementTypeOrSelf(t);
+  if (t.isIntOrFloat())
+    return t.getIntOrFloatBitWidth();
+  return 64;
+}
+
+/// Largest multiple of `unit` that divides `extent` and is at most `limit`
+/// (`unit` itself if none is larger). Requires extent % unit == 0.
+int64_t blockSize(int64_t extent, int64_t unit, int64_t limit) {
+  int64_t best = unit;
+  for (int64_t b = unit; b <= std::min(extent, limit); b += unit)
+    if (extent % b == 0)
+      best = b;
+  return best;
+}
+
+/// Largest divisor of `extent` that is at most `limit`.
+int64_t largestDivisor(int64_t extent, int64_t limit) {
+  for (int64_t d = std::min(extent, limit); d > 1; --d)
+    if (extent % d == 0)
+      return d;
+  return 1;
+}
+
+bool insideParallelLoop(Operation *op) {
+  return op->getParentOfType<scf::ForallOp>() != nullptr;
+}
+
+/// Splits `op` along loop `dim` at the largest multiple of `q`; returns the
+/// parts (one if no split is needed).
+SmallVector<linalg::LinalgOp> splitAtMultiple(RewriterBase &rewriter,
+                                              linalg::LinalgOp op,
+                                              unsigned dim, int64_t q) {
+  int64_t extent = op.getStaticLoopRanges()[dim];
+  int64_t main = extent / q * q;
+  if (q <= 0 || main == 0 || main == extent)
+    return {op};
+  rewriter.setInsertionPoint(op);
+  auto [first, second] = linalg::splitOp(
+      rewriter, cast<TilingInterface>(op.getOperation()), dim,
+      rewriter.getIndexAttr(main));
+  SmallVector<linalg::LinalgOp> parts;
+  if (first)
+    parts.push_back(cast<linalg::LinalgOp>(first.getOperation()));
+  if (second)
+    parts.push_back(cast<linalg::LinalgOp>(second.getOperation()));
+  return parts;
+}
+
+/// Tiles `op` with `sizes` (0: not tiled) using scf.for or scf.forall loops
+/// and replaces it; returns the tiled op.
+FailureOr<linalg::LinalgOp> tileOp(RewriterBase &rewriter, linalg::LinalgOp op,
+                                   ArrayRef<int64_t> sizes, bool forall,
+                                   ArrayRef<int64_t> interchange = {}) {
+  if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+    return op;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  bool trivial = true;
+  for (auto [s, r] : llvm::zip(sizes, ranges))
+    trivial &= s == 0 || s == r;
+  // A single tile: no loop (a one-iteration scf.forall would still be a
+  // parallel region).
+  if (trivial)
+    return op;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(
+      getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  options.setLoopType(forall ? scf::SCFTilingOptions::LoopType::ForallOp
+                             : scf::SCFTilingOptions::LoopType::ForOp);
+  if (!interchange.empty())
+    options.setInterchange(interchange);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()),
+                        options);
+  if (failed(tiled) || tiled->tiledOps.empty())
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  return cast<linalg::LinalgOp>(tiled->tiledOps.back());
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+/// The register-tile kernel of a contraction.
+enum class KernelKind {
+  /// vector.contract lowered to outer products (any element type).
+  Contract,
+  /// u8 x s8 quads along the innermost reduction dim: vpdpbusd.
+  DotU8S8,
+  /// i16 x i16 pairs along the innermost reduction dim: vpmaddwd pattern.
+  DotI16,
+};
+
+struct Contraction {
+  /// Input operand numbers: `rhs` carries the result's innermost dim.
+  unsigned lhs = 0, rhs = 1;
+  SmallVector<unsigned> batch, mDims, nDims, kDims;
+  /// Loop dim of the result's innermost dimension (vector lanes).
+  unsigned nDim = 0;
+  /// Innermost result dim that only lhs indexes (register rows), if any.
+  std::optional<unsigned> mDim;
+  /// Innermost reduction dim (the one blocked for the cache).
+  std::optional<unsigned> kDim;
+  KernelKind kind = KernelKind::Contract;
+  /// For the dot kernels: the reduction dim of the quads/pairs and which
+  /// input is zero-extended (the u8 operand of vpdpbusd).
+  unsigned groupDim = 0;
+  unsigned unsignedInput = 0;
+};
+
+/// Strips one cast; returns the cast op (or null) through `cast`.
+Value stripCast(Value v, Operation *&cast) {
+  cast = nullptr;
+  if (Operation *def = v.getDefiningOp())
+    if (isa<arith::ExtFOp, arith::ExtSIOp, arith::ExtUIOp, arith::SIToFPOp,
+            arith::UIToFPOp>(def)) {
+      cast = def;
+      return def->getOperand(0);
+    }
+  return v;
+}
+
+/// Matches `yield(add(out, mul(cast?(in0), cast?(in1))))`; returns the casts
+/// of in0 and in1.
+bool matchMulAddBody(linalg::LinalgOp op, Operation *&cast0,
+                     Operation *&cast1) {
+  Block *body = op.getBlock();
+  if (body->getNumArguments() != 3)
+    return false;
+  auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());
+  if (!yield || yield.getNumOperands() != 1)
+    return false;
+  Operation *add = yield.getOperand(0).getDefiningOp();
+  if (!add || !isa<arith::AddFOp, arith::AddIOp>(add))
+    return false;
+  Value out = body->getArgument(2);
+  Value prod;
+  if (add->getOperand(0) == out)
+    prod = add->getOperand(1);
+  else if (add->getOperand(1) == out)
+    prod = add->getOperand(0);
+  else
+    return false;
+  Operation *mul = prod.getDefiningOp();
+  if (!mul || !isa<arith::MulFOp, arith::MulIOp>(mul) ||
+      mul->getBlock() != body)
+    return false;
+  Operation *c0, *c1;
+  Value a = stripCast(mul->getOperand(0), c0);
+  Value b = stripCast(mul->getOperand(1), c1);
+  if (a == body->getArgument(0) && b == body->getArgument(1)) {
+    cast0 = c0;
+    cast1 = c1;
+  } else if (a == body->getArgument(1) && b == body->getArgument(0)) {
+    cast0 = c1;
+    cast1 = c0;
+  } else {
+    return false;
+  }
+  // Nothing else in the body.
+  size_t expected = 3 + (cast0 ? 1 : 0) + (cast1 ? 1 : 0);
+  return body->getOperations().size() == expected;
+}
+
+std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op->getNumResults() != 1 || !isStaticTensorOp(op))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (AffineMap map : maps)
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
+      return std::nullopt;
+  Operation *cast0 = nullptr, *cast1 = nullptr;
+  if (!matchMulAddBody(op, cast0, cast1))
+    return std::nullopt;
+
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
+  unsigned numLoops = op.getNumLoops();
+  auto uses = [&](AffineMap map, unsigned d) {
+    return map.isFunctionOfDim(d);
+  };
+  AffineMap outMap = maps[2];
+  if (outMap.getNumResults() == 0)
+    return std::nullopt;
+  Contraction c;
+  for (unsigned d = 0; d < numLoops; ++d) {
+    bool in0 = uses(maps[0], d), in1 = uses(maps[1], d),
+         out = uses(outMap, d);
+    if (iters[d] == IteratorType::reduction) {
+      if (!in0 || !in1 || out)
+        return std::nullopt;
+      c.kDims.push_back(d);
+      continue;
+    }
+    if (!out)
+      return std::nullopt;
+    if (in0 && in1)
+      c.batch.push_back(d);
+    else if (in0)
+      c.mDims.push_back(d);
+    else if (in1)
+      c.nDims.push_back(d);
+    else
+      return std::nullopt;
+  }
+  if (c.kDims.empty())
+    return std::nullopt;
+  c.nDim = cast<AffineDimExpr>(outMap.getResults().back()).getPosition();
+  if (llvm::is_contained(c.batch, c.nDim))
+    return std::nullopt;
+  if (llvm::is_contained(c.mDims, c.nDim)) {
+    std::swap(c.mDims, c.nDims);
+    c.lhs = 1;
+    c.rhs = 0;
+  }
+  for (AffineExpr e : llvm::reverse(outMap.getResults().drop_back())) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    if (llvm::is_contained(c.mDims, d)) {
+      c.mDim = d;
+      break;
+    }
+  }
+  // The cache-blocked reduction dim: the innermost one of rhs.
+  for (AffineExpr e : llvm::reverse(maps[c.rhs].getResults())) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    if (llvm::is_contained(c.kDims, d)) {
+      c.kDim = d;
+      break;
+    }
+  }
+
+  // Integer dot kernels: the innermost reduction dim is the innermost dim of
+  // both inputs, 4 x i8 (u8 x s8) or 2 x i16, accumulated in i32.
+  Type t0 = getElementTypeOrSelf(op.getDpsInputOperand(0)->get().getType());
+  Type t1 = getElementTypeOrSelf(op.getDpsInputOperand(1)->get().getType());
+  Type tc = getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType());
+  unsigned g0 = cast<AffineDimExpr>(maps[0].getResults().back()).getPosition();
+  unsigned g1 = cast<AffineDimExpr>(maps[1].getResults().back()).getPosition();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (tc.isInteger(32) && g0 == g1 && llvm::is_contained(c.kDims, g0) &&
+      c.kDims.size() >= 2 && cast0 && cast1) {
+    if (t0.isInteger(8) && t1.isInteger(8) && ranges[g0] == 4) {
+      bool u0 = isa<arith::ExtUIOp>(cast0), u1 = isa<arith::ExtUIOp>(cast1);
+      bool s0 = isa<arith::ExtSIOp>(cast0), s1 = isa<arith::ExtSIOp>(cast1);
+      if ((u0 && s1) || (s0 && u1)) {
+        c.kind = KernelKind::DotU8S8;
+        c.groupDim = g0;
+        c.unsignedInput = u0 ? 0 : 1;
+      }
+    } else if (t0.isInteger(16) && t1.isInteger(16) && ranges[g0] == 2 &&
+               isa<arith::ExtSIOp>(cast0) && isa<arith::ExtSIOp>(cast1)) {
+      c.kind = KernelKind::DotI16;
+      c.groupDim = g0;
+    }
+    if (c.kind != KernelKind::Contract) {
+      c.kDim.reset();
+      for (AffineExpr e : llvm::reverse(maps[c.rhs].getResults())) {
+        unsigned d = cast<AffineDimExpr>(e).getPosition();
+        if (d != c.groupDim && llvm::is_contained(c.kDims, d)) {
+          c.kDim = d;
+          break;
+        }
+      }
+    }
+  }
+  return c;
+}
+
+/// Makes the result's innermost dim the innermost dim of rhs by transposing
+/// rhs (a copy of O(K*N) elements) when it is not; returns the (possibly new)
+/// op.
+FailureOr<linalg::LinalgOp>
+canonicalizeRhsLayout(RewriterBase &rewriter, linalg::LinalgOp op,
+                      const Contraction &c, linalg::LinalgOp &transpose) {
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap rhsMap = maps[c.rhs];
+  unsigned last =
+      cast<AffineDimExpr>(rhsMap.getResults().back()).getPosition();
+  // The dot kernels keep their group dim innermost; their n dim is next.
+  if (c.kind != KernelKind::Contract) {
+    unsigned n = rhsMap.getNumResults();
+    if (n >= 2 && cast<AffineDimExpr>(rhsMap.getResult(n - 2)).getPosition() ==
+                      c.nDim)
+      return op;
+    return failure();
+  }
+  if (last == c.nDim)
+    return op;
+  // Move the n dim's position to the end, keeping the others' order.
+  unsigned pos = *rhsMap.getResultPosition(getAffineDimExpr(c.nDim, ctx));
+  SmallVector<int64_t> perm;
+  for (unsigned i = 0, e = rhsMap.getNumResults(); i < e; ++i)
+    if (i != pos)
+      perm.push_back(i);
+  perm.push_back(pos);
+
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::GenericOp> generic = linalg::generalizeNamedOp(rewriter,
+                                                                   op);
+  if (failed(generic))
+    return failure();
+  Location loc = op.getLoc();
+  Value rhs = generic->getDpsInputOperand(c.rhs)->get();
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(rhsType.getShape()[p]);
+  rewriter.setInsertionPoint(*generic);
+  Value init = tensor::EmptyOp::create(rewriter, loc, shape,
+                                       rhsType.getElementType());
+  auto transposeOp = linalg::TransposeOp::create(rewriter, loc, rhs, init,
+                                                 perm);
+  transpose = cast<linalg::LinalgOp>(transposeOp.getOperation());
+  Value transposed = transposeOp.getResult()[0];
+  SmallVector<AffineExpr> results;
+  for (int64_t p : perm)
+    results.push_back(rhsMap.getResult(p));
+  maps[c.rhs] = AffineMap::get(rhsMap.getNumDims(), 0, results, ctx);
+  rewriter.modifyOpInPlace(*generic, [&] {
+    generic->getDpsInputOperand(c.rhs)->set(transposed);
+    generic->setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+  });
+  return cast<linalg::LinalgOp>(generic->getOperation());
+}
+
+/// Register tile of a contraction: rows (mDim) x lanes (nDim).
+struct RegisterTile {
+  int64_t rows = 1, cols = 1;
+};
+
+RegisterTile chooseRegisterTile(linalg::LinalgOp op, const Contraction &c) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  unsigned bits = elementBits(op.getDpsInitOperand(0)->get().getType());
+  int64_t lanes = std::max<int64_t>(1, kRegisterBits / bits);
+  RegisterTile t;
+  int64_t n = ranges[c.nDim];
+  if (c.kind != KernelKind::Contract) {
+    t.cols = n >= 2 * lanes && n % (2 * lanes) == 0 ? 2 * lanes : lanes;
+  } else if (n >= 2 * lanes) {
+    t.cols = 2 * lanes;
+  } else if (n >= lanes) {
+    t.cols = lanes;
+  } else {
+    t.cols = n;
+  }
+  if (c.mDim)
+    t.rows = std::min<int64_t>(8, ranges[*c.mDim]);
+  return t;
+}
+
+//===----------------------------------------------------------------------===//
+// Register-tile kernels of the integer dot contractions
+//===----------------------------------------------------------------------===//
+
+/// Indices into a tile operand with indexing map `map`: 0 everywhere except
+/// at the positions of the given loop dims.
+SmallVector<Value> tileIndices(OpBuilder &b, Location loc, AffineMap map,
+                               ArrayRef<std::pair<unsigned, Value>> dims) {
+  SmallVector<Value> indices;
+  Value zero;
+  for (AffineExpr e : map.getResults()) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    Value v;
+    for (auto [dim, value] : dims)
+      if (dim == d)
+        v = value;
+    if (!v) {
+      if (!zero)
+        zero = arith::ConstantIndexOp::create(b, loc, 0);
+      v = zero;
+    }
+    indices.push_back(v);
+  }
+  return indices;
+}
+
+/// A 1-D (or, with `rank2`, 2-D) read along the innermost dims of `tensor`.
+Value readVector(OpBuilder &b, Location loc, Value tensor,
+                 ArrayRef<Value> indices, ArrayRef<int64_t> shape) {
+  Type et = getElementTypeOrSelf(tensor.getType());
+  Value pad = ub::PoisonOp::create(b, loc, et);
+  SmallVector<bool> inBounds(shape.size(), true);
+  return vector::TransferReadOp::create(b, loc, VectorType::get(shape, et),
+                                        tensor, indices, pad, inBounds);
+}
+
+/// Applies the cast op `cast` (an arith extension or int-to-float op of the
+/// contraction body), if any, to `v` (scalar or vector of the same shape).
+Value applyCast(OpBuilder &b, Location loc, Operation *cast, Value v) {
+  if (!cast)
+    return v;
+  Type resultElement = cast->getResult(0).getType();
+  Type resultType = resultElement;
+  if (auto vt = dyn_cast<VectorType>(v.getType()))
+    resultType = VectorType::get(vt.getShape(), resultElement);
+  OperationState state(loc, cast->getName());
+  state.addOperands(v);
+  state.addTypes(resultType);
+  return b.create(state)->getResult(0);
+}
+
+/// Sums groups of `g` adjacent lanes of `v` (vector<16*g x i32>) into a
+/// vector<16xi32>, in the form LLVM matches to vpmaddwd (g = 2).
+Value sumGroups(OpBuilder &b, Location loc, Value v, int64_t g) {
+  int64_t n = cast<VectorType>(v.getType()).getNumElements() / g;
+  Value sum;
+  for (int64_t t = 0; t < g; ++t) {
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < n; ++i)
+      mask.push_back(i * g + t);
+    Value part = vector::ShuffleOp::create(b, loc, v, v, mask);
+    sum = sum ? arith::AddIOp::create(b, loc, sum, part).getResult() : part;
+  }
+  return sum;
+}
+
+/// Replaces a register tile of a contraction - rows x cols outputs (every
+/// other parallel dim a unit dim) and the whole reduction of the block (one
+/// k dim, or for the dot kernels the quad/pair dim and one more) - by an
+/// scf.for over k whose iteration arguments are the accumulators, one
+/// vector per row and lane group (so they live in registers):
+///   Contract: acc[i][j] = acc[i][j] + broadcast(A[i, k]) * B[k, j]
+///             (two roundings, in increasing k: the bits of scalar loops)
+///   DotU8S8:  acc[i][j] += quadsum(ext(broadcast(A[i, k, 0..4])) * ext(B[k, j]))
+///             (vpdpbusd after fp4-cpu-x86-vnni)
+///   DotI16:   acc[i][j] += pairsum(ext(broadcast(A[i, k, 0..2])) * ext(B[k, j]))
+///             (vpmaddwd + vpaddd, or vpdpwssd, chosen by LLVM)
+LogicalResult emitRegisterTile(RewriterBase &rewriter, linalg::LinalgOp op,
+                               const Contraction &c, const RegisterTile &tile) {
+  Location loc = op.getLoc();
+  int64_t rows = tile.rows, cols = tile.cols;
+  bool dot = c.kind != KernelKind::Contract;
+  int64_t g = c.kind == KernelKind::DotU8S8 ? 4
+              : c.kind == KernelKind::DotI16 ? 2
+                                              : 1;
+  // The k loop: the one reduction dim (besides the group dim).
+  SmallVector<unsigned> kLoops;
+  for (unsigned d : c.kDims)
+    if (!dot || d != c.groupDim)
+      kLoops.push_back(d);
+  if (kLoops.size() != 1)
+    return failure();
+  unsigned kDim = kLoops.front();
+  int64_t kExtent = op.getStaticLoopRanges()[kDim];
+  OpOperand *lhsOperand = op.getDpsInputOperand(c.lhs);
+  OpOperand *rhsOperand = op.getDpsInputOperand(c.rhs);
+  OpOperand *accOperand = op.getDpsInitOperand(0);
+  Value lhsT = lhsOperand->get(), rhsT = rhsOperand->get();
+  Value accT = accOperand->get();
+  auto numElements = [](Value t) {
+    return cast<RankedTensorType>(t.getType()).getNumElements();
+  };
+  if (numElements(lhsT) != rows * kExtent * g ||
+      numElements(rhsT) != cols * kExtent * g ||
+      numElements(accT) != rows * cols)
+    return failure();
+  AffineMap lhsMap = op.getMatchingIndexingMap(lhsOperand);
+  AffineMap rhsMap = op.getMatchingIndexingMap(rhsOperand);
+  AffineMap accMap = op.getMatchingIndexingMap(accOperand);
+  Type accElement = getElementTypeOrSelf(accT.getType());
+  bool isFloat = isa<FloatType>(accElement);
+  if (!isFloat && !accElement.isInteger())
+    return failure();
+  int64_t lanes =
+      dot ? 16
+          : std::max<int64_t>(1, kRegisterBits /
+                                     accElement.getIntOrFloatBitWidth());
+  if (dot && cols % 16 != 0)
+    return failure();
+  // Casts of the contraction body (lhs/rhs order of the op).
+  Operation *castL = nullptr, *castR = nullptr;
+  {
+    Operation *c0 = nullptr, *c1 = nullptr;
+    if (!matchMulAddBody(op, c0, c1))
+      return failure();
+    castL = c.lhs == 0 ? c0 : c1;
+    castR = c.lhs == 0 ? c1 : c0;
+  }
+  Type i32 = rewriter.getI32Type();
+  Type et = getElementTypeOrSelf(lhsT.getType());
+  int64_t groups = (cols + lanes - 1) / lanes;
+  auto width = [&](int64_t j) { return std::min(lanes, cols - j * lanes); };
+
+  // Accumulators are read from and written to the tensor the tile was
+  // extracted from when the tile's result is inserted back there.
+  rewriter.setInsertionPoint(op);
+  Value accBase = accT;
+  SmallVector<OpFoldResult> offsets(
+      cast<RankedTensorType>(accT.getType()).getRank(),
+      rewriter.getIndexAttr(0));
+  tensor::InsertSliceOp insert;
+  if (auto slice = accT.getDefiningOp<tensor::ExtractSliceOp>()) {
+    Value result = op->getResult(0);
+    if (result.hasOneUse() && slice.hasUnitStride() &&
+        slice.getSourceType().getRank() == slice.getResultType().getRank())
+      if (auto ins = dyn_cast<tensor::InsertSliceOp>(*result.user_begin()))
+        if (ins.getDest() == slice.getSource() && ins.hasUnitStride() &&
+            ins.getMixedOffsets() == slice.getMixedOffsets() &&
+            ins.getMixedSizes() == slice.getMixedSizes()) {
+          accBase = slice.getSource();
+          offsets = slice.getMixedOffsets();
+          insert = ins;
+          rewriter.setInsertionPoint(ins);
+        }
+  }
+  auto cst = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, v);
+  };
+  std::optional<unsigned> mDim = c.mDim;
+  SmallVector<SmallVector<Value>> accIndices;
+  SmallVector<Value> inits;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < groups; ++j) {
+      SmallVector<std::pair<unsigned, Value>> dims{{c.nDim, cst(j * lanes)}};
+      if (mDim)
+        dims.push_back({*mDim, cst(i)});
+      SmallVector<Value> idx = tileIndices(rewriter, loc, accMap, dims);
+      for (auto [k, off] : llvm::enumerate(offsets)) {
+        std::optional<int64_t> v = getConstantIntValue(off);
+        if (v && *v == 0)
+          continue;
+        Value o = getValueOrCreateConstantIndexOp(rewriter, loc, off);
+        idx[k] = arith::AddIOp::create(rewriter, loc, o, idx[k]);
+      }
+      inits.push_back(readVector(rewriter, loc, accBase, idx, {width(j)}));
+      accIndices.push_back(idx);
+    }
+
+  auto loop = scf::ForOp::create(
+      rewriter, loc, cst(0), cst(kExtent), cst(1), inits,
+      [&](OpBuilder &b, Location l, Value k, ValueRange accs) {
+        // The rhs vectors of this k, shared by all rows.
+        SmallVector<Value> bVectors;
+        for (int64_t j = 0; j < groups; ++j) {
+          Value n0 = arith::ConstantIndexOp::create(b, l, j * lanes);
+          SmallVector<Value> idx =
+              tileIndices(b, l, rhsMap, {{c.nDim, n0}, {kDim, k}});
+          if (dot) {
+            Value v = readVector(b, l, rhsT, idx, {16, g});
+            bVectors.push_back(vector::ShapeCastOp::create(
+                b, l, VectorType::get({16 * g}, et), v));
+          } else {
+            bVectors.push_back(applyCast(
+                b, l, castR, readVector(b, l, rhsT, idx, {width(j)})));
+          }
+        }
+        SmallVector<Value> results;
+        for (int64_t i = 0; i < rows; ++i) {
+          SmallVector<std::pair<unsigned, Value>> dims{{kDim, k}};
+          if (mDim)
+            dims.push_back({*mDim, arith::ConstantIndexOp::create(b, l, i)});
+          SmallVector<Value> aIdx = tileIndices(b, l, lhsMap, dims);
+          Value aScalar;
+          if (dot) {
+            Value row = readVector(b, l, lhsT, aIdx, {g});
+            Value word = vector::BitCastOp::create(
+                b, l, VectorType::get({1}, i32), row);
+            aScalar = vector::ExtractOp::create(b, l, word, 0);
+          } else {
+            Value one = readVector(b, l, lhsT, aIdx, {1});
+            aScalar = applyCast(b, l, castL,
+                                vector::ExtractOp::create(b, l, one, 0));
+          }
+          for (int64_t j = 0; j < groups; ++j) {
+            Value acc = accs[i * groups + j];
+            auto accType = VectorType::get({width(j)}, accElement);
+            Value result;
+            if (!dot) {
+              Value a = vector::BroadcastOp::create(b, l, accType, aScalar);
+              if (isFloat) {
+                // One rounding for the product and one for the sum, as in
+                // the scalar loops (no fused multiply-add).
+                Value p = arith::MulFOp::create(b, l, a, bVectors[j]);
+                result = arith::AddFOp::create(b, l, acc, p);
+              } else {
+                Value p = arith::MulIOp::create(b, l, a, bVectors[j]);
+                result = arith::AddIOp::create(b, l, acc, p);
+              }
+            } else {
+              auto v16i32 = VectorType::get({16}, i32);
+              auto vgroup = VectorType::get({16 * g}, et);
+              Value bc = vector::BroadcastOp::create(b, l, v16i32, aScalar);
+              Value aGroup = vector::BitCastOp::create(b, l, vgroup, bc);
+              Value ae = applyCast(b, l, castL, aGroup);
+              Value be = applyCast(b, l, castR, bVectors[j]);
+              Value prod = arith::MulIOp::create(b, l, ae, be);
+              result = arith::AddIOp::create(b, l, acc,
+                                             sumGroups(b, l, prod, g));
+            }
+            results.push_back(result);
+          }
+        }
+        scf::YieldOp::create(b, l, results);
+      });
+
+  Value written = accBase;
+  for (auto [result, idx] : llvm::zip(loop.getResults(), accIndices))
+    written = vector::TransferWriteOp::create(rewriter, loc, result, written,
+                                              idx, ArrayRef<bool>{true})
+                  .getResult();
+  if (insert) {
+    rewriter.replaceOp(insert, written);
+    rewriter.eraseOp(op);
+  } else {
+    rewriter.replaceOp(op, written);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct CPUTileAndVectorizePass
+    : fp4::impl::FP4CPUTileAndVectorizeBase<CPUTileAndVectorizePass> {
+  using Base::Base;
+
+  int64_t numThreads() const {
+    return threads > 0 ? static_cast<int64_t>(threads)
+                       : fp4::getDefaultCPUThreads();
+  }
+
+  void runOnOperation() override;
+
+  void rewritePads(RewriterBase &rewriter);
+  void processContraction(RewriterBase &rewriter, linalg::LinalgOp op,
+                          Contraction c);
+  void tileContractionPart(RewriterBase &rewriter, linalg::LinalgOp op,
+                           const Contraction &c, RegisterTile tile);
+  void processOther(RewriterBase &rewriter, linalg::LinalgOp op);
+  void tileOtherPart(RewriterBase &rewriter, linalg::LinalgOp op,
+                     unsigned vdim, int64_t vlen);
+  void cleanup();
+};
+
+/// `tensor.pad` with a constant value -> fill + copy into the interior, so
+/// that the copy is vectorized and bufferizes in place.
+void CPUTileAndVectorizePass::rewritePads(RewriterBase &rewriter) {
+  SmallVector<tensor::PadOp> pads;
+  getOperation().walk([&](tensor::PadOp pad) { pads.push_back(pad); });
+  for (tensor::PadOp pad : pads) {
+    auto resultType = pad.getResultType();
+    auto sourceType = pad.getSourceType();
+    Value value = pad.getConstantPaddingValue();
+    if (!value || !resultType.hasStaticShape() ||
+        !sourceType.hasStaticShape() || pad.getNofold())
+      continue;
+    SmallVector<int64_t> low = llvm::to_vector(pad.getStaticLow());
+    if (llvm::any_of(low, ShapedType::isDynamic) ||
+        llvm::any_of(pad.getStaticHigh(), ShapedType::isDynamic))
+      continue;
+    Location loc = pad.getLoc();
+    rewriter.setInsertionPoint(pad);
+    Value empty = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                          resultType.getElementType());
+    Value filled =
+        linalg::FillOp::create(rewriter, loc, value, empty).getResult(0);
+    SmallVector<OpFoldResult> offsets =
+        getAsIndexOpFoldResult(rewriter.getContext(), low);
+    SmallVector<OpFoldResult> sizes =
+        getAsIndexOpFoldResult(rewriter.getContext(), sourceType.getShape());
+    SmallVector<OpFoldResult> strides(low.size(), rewriter.getIndexAttr(1));
+    Value interior = tensor::ExtractSliceOp::create(rewriter, loc, filled,
+                                                    offsets, sizes, strides);
+    Value copied =
+        linalg::CopyOp::create(rewriter, loc, pad.getSource(), interior)
+            .getResult(0);
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, copied, filled,
+                                                       offsets, sizes, strides);
+  }
+}
+
+void CPUTileAndVectorizePass::processContraction(RewriterBase &rewriter,
+                                                 linalg::LinalgOp op,
+                                                 Contraction c) {
+  linalg::LinalgOp transpose;
+  FailureOr<linalg::LinalgOp> canonical =
+      canonicalizeRhsLayout(rewriter, op, c, transpose);
+  if (failed(canonical)) {
+    processOther(rewriter, op);
+    return;
+  }
+  if (transpose)
+    processOther(rewriter, transpose);
+  op = *canonical;
+  RegisterTile tile = chooseRegisterTile(op, c);
+  // Split off the partial register tiles along n, then along m.
+  SmallVector<linalg::LinalgOp> parts;
+  for (linalg::LinalgOp part : splitAtMultiple(rewriter, op, c.nDim,
+                                               tile.cols)) {
+    if (c.mDim)
+      llvm::append_range(parts, splitAtMultiple(rewriter, part, *c.mDim,
+                                                tile.rows));
+    else
+      parts.push_back(part);
+  }
+  for (linalg::LinalgOp part : parts) {
+    SmallVector<int64_t> ranges = part.getStaticLoopRanges();
+    RegisterTile t = tile;
+    if (ranges[c.nDim] % t.cols != 0)
+      t.cols = ranges[c.nDim];
+    if (c.mDim && ranges[*c.mDim] % t.rows != 0)
+      t.rows = ranges[*c.mDim];
+    if (c.kind != KernelKind::Contract && t.cols % 16 != 0) {
+      processOther(rewriter, part);
+      continue;
+    }
+    tileContractionPart(rewriter, part, c, t);
+  }
+}
+
+void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
+                                                  linalg::LinalgOp op,
+                                                  const Contraction &c,
+                                                  RegisterTile tile) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  unsigned numLoops = op.getNumLoops();
+  unsigned bits = elementBits(op.getDpsInitOperand(0)->get().getType());
+  // Cache blocks (f32: C 64 x 512, A 64 x 256, B 256 x 512, as in BLIS-like
+  // kernels for a 1 MiB L2), scaled by the element size.
+  int64_t scale = std::max<int64_t>(1, bits / 32);
+  int64_t mc = c.mDim ? blockSize(ranges[*c.mDim], tile.rows, 64) : 1;
+  int64_t nc = blockSize(ranges[c.nDim], tile.cols, 512 / scale);
+  int64_t kc = 0;
+  if (c.kDim) {
+    int64_t limit = c.kind == KernelKind::Contract ? 256 / scale : 128;
+    int64_t d = largestDivisor(ranges[*c.kDim], limit);
+    kc = d >= 16 ? d : 0;
+  }
+
+  // Level 1: blocks of the parallel dims, in parallel when worth it.
+  int64_t work = 1;
+  for (int64_t r : ranges)
+    work *= r;
+  int64_t threadsWanted = numThreads();
+  bool parallel = threadsWanted > 1 && work >= minParallelWork &&
+                  !insideParallelLoop(op);
+  auto blocks = [&]() {
+    int64_t n = 1;
+    for (unsigned d : c.batch)
+      n *= ranges[d];
+    for (unsigned d : c.mDims)
+      n *= d == c.mDim ? ranges[d] / mc : ranges[d];
+    for (unsigned d : c.nDims)
+      n *= d == c.nDim ? ranges[d] / nc : ranges[d];
+    return n;
+  };
+  if (parallel) {
+    // Smaller blocks until every thread has at least one.
+    while (blocks() < threadsWanted) {
+      if (c.mDim && mc > tile.rows) {
+        mc = blockSize(ranges[*c.mDim], tile.rows, mc - tile.rows);
+      } else if (nc > tile.cols) {
+        nc = blockSize(ranges[c.nDim], tile.cols, nc - tile.cols);
+      } else {
+        break;
+      }
+    }
+    parallel = blocks() > 1;
+  }
+  SmallVector<int64_t> level1(numLoops, 0);
+  for (unsigned d : c.batch)
+    level1[d] = 1;
+  for (unsigned d : c.mDims)
+    level1[d] = d == c.mDim ? mc : 1;
+  for (unsigned d : c.nDims)
+    level1[d] = d == c.nDim ? nc : 1;
+  FailureOr<linalg::LinalgOp> tiled = tileOp(rewriter, op, level1, parallel);
+  if (failed(tiled))
+    return;
+  op = *tiled;
+
+  // Level 2: blocks of k (sequential, in increasing order).
+  SmallVector<int64_t> level2(numLoops, 0);
+  if (c.kDim && kc)
+    level2[*c.kDim] = kc;
+  tiled = tileOp(rewriter, op, level2, /*forall=*/false);
+  if (failed(tiled))
+    return;
+  op = *tiled;
+
+  // Level 3: register tiles; the emitter loops over the block's k itself
+  // (with the accumulators as loop-carried vectors), else k has unit tiles
+  // for the vectorizer.
+  unsigned numK = c.kDims.size() - (c.kind != KernelKind::Contract ? 1 : 0);
+  bool emitter = numK == 1;
+  SmallVector<int64_t> level3(numLoops, 0);
+  for (unsigned d = 0; d < numLoops; ++d)
+    level3[d] = 1;
+  level3[c.nDim] = tile.cols;
+  if (c.mDim)
+    level3[*c.mDim] = tile.rows;
+  if (c.kind != KernelKind::Contract)
+    level3[c.groupDim] = 0;
+  if (emitter)
+    for (unsigned d : c.kDims)
+      level3[d] = 0;
+  SmallVector<int64_t> interchange;
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < numLoops; ++d)
+    if (iters[d] == IteratorType::parallel)
+      interchange.push_back(d);
+  for (unsigned d = 0; d < numLoops; ++d)
+    if (iters[d] == IteratorType::reduction)
+      interchange.push_back(d);
+  tiled = tileOp(rewriter, op, level3, /*forall=*/false, interchange);
+  if (failed(tiled))
+    return;
+  op = *tiled;
+
+  if (emitter && succeeded(emitRegisterTile(rewriter, op, c, tile)))
+    return;
+  if (emitter) {
+    // Unit k tiles for the vectorizer.
+    SmallVector<int64_t> unitK(numLoops, 0);
+    for (unsigned d : c.kDims)
+      unitK[d] = c.kind != KernelKind::Contract && d == c.groupDim ? 0 : 1;
+    tiled = tileOp(rewriter, op, unitK, /*forall=*/false);
+    if (failed(tiled))
+      return;
+    op = *tiled;
+  }
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/true);
+  if (succeeded(vectorized))
+    rewriter.replaceOp(op, vectorized->replacements);
+}
+
+void CPUTileAndVectorizePass::processOther(RewriterBase &rewriter,
+                                           linalg::LinalgOp op) {
+  if (!isStaticTensorOp(op) || op->getNumResults() == 0)
+    return;
+  // i1 tensors: LLVM stores vectors of i1 as packed bits but buffers of i1
+  // hold one byte per element, so vector transfers of them would be wrong.
+  for (OpOperand &operand : op->getOpOperands())
+    if (getElementTypeOrSelf(operand.get().getType()).isInteger(1))
+      return;
+  unsigned numLoops = op.getNumLoops();
+  if (failed(linalg::vectorizeOpPrecondition(op, {}, {},
+                                             /*vectorizeNDExtract=*/true)))
+    return;
+  if (numLoops == 0) {
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::VectorizationResult> vectorized =
+        linalg::vectorize(rewriter, op, {}, {}, /*vectorizeNDExtract=*/true);
+    if (succeeded(vectorized))
+      rewriter.replaceOp(op, vectorized->replacements);
+    return;
+  }
+  // Merge the innermost dims that are contiguous in every operand, so that
+  // the vectors are long (NCHW images: h and w).
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
+  if (numLoops >= 2 && isa<linalg::GenericOp>(op.getOperation())) {
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    ReassociationIndices group;
+    for (int64_t d = numLoops - 1; d >= 0; --d) {
+      if (iters[d] != IteratorType::parallel)
+        break;
+      ReassociationIndices candidate{d};
+      candidate.append(group.begin(), group.end());
+      if (!linalg::areDimSequencesPreserved(maps, {candidate}))
+        break;
+      group = candidate;
+    }
+    // Only output-contiguous groups that end at the last loop and at the
+    // last result dim help.
+    AffineMap outMap = maps.back();
+    bool endsOutput =
+        !group.empty() && outMap.getNumResults() > 0 &&
+        isa<AffineDimExpr>(outMap.getResults().back()) &&
+        cast<AffineDimExpr>(outMap.getResults().back()).getPosition() ==
+            static_cast<unsigned>(group.back());
+    if (group.size() >= 2 && endsOutput) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::CollapseResult> collapsed =
+          linalg::collapseOpIterationDims(op, {group}, rewriter);
+      if (succeeded(collapsed)) {
+        rewriter.replaceOp(op, collapsed->results);
+        op = collapsed->collapsedOp;
+        numLoops = op.getNumLoops();
+        iters = op.getIteratorTypesArray();
+      }
+    }
+  }
+  // Vector dim: the loop of the first result's innermost dim that is not a
+  // unit dim (else the innermost loop with an extent above 1).
+  AffineMap outMap = op.getIndexingMapsArray().back();
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  unsigned vdim = numLoops - 1;
+  bool found = false;
+  for (AffineExpr e : llvm::reverse(outMap.getResults())) {
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    if (!dim)
+      break;
+    if (extents[dim.getPosition()] > 1) {
+      vdim = dim.getPosition();
+      found = true;
+      break;
+    }
+  }
+  if (!found)
+    for (int64_t d = numLoops - 1; d >= 0; --d)
+      if (extents[d] > 1) {
+        vdim = d;
+        break;
+      }
+  unsigned bits = 0;
+  for (OpOperand &operand : op->getOpOperands())
+    bits = std::max(bits, elementBits(operand.get().getType()));
+  int64_t vlen = bits > 32 ? 32 : 64;
+  int64_t extent = op.getStaticLoopRanges()[vdim];
+  if (extent <= vlen) {
+    tileOtherPart(rewriter, op, vdim, extent);
+    return;
+  }
+  SmallVector<linalg::LinalgOp> parts =
+      splitAtMultiple(rewriter, op, vdim, vlen);
+  for (linalg::LinalgOp part : parts) {
+    int64_t e = part.getStaticLoopRanges()[vdim];
+    tileOtherPart(rewriter, part, vdim, e % vlen == 0 ? vlen : e);
+  }
+}
+
+void CPUTileAndVectorizePass::tileOtherPart(RewriterBase &rewriter,
+                                            linalg::LinalgOp op, unsigned vdim,
+                                            int64_t vlen) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  unsigned numLoops = op.getNumLoops();
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
+  int64_t work = 1;
+  for (int64_t r : ranges)
+    work *= r;
+  // Threads: a forall over the outermost parallel dim (not the vector dim)
+  // with enough iterations, or over vector-sized chunks of a 1-D op.
+  int64_t threadsWanted = numThreads();
+  if (threadsWanted > 1 && work >= minParallelWork &&
+      !insideParallelLoop(op)) {
+    SmallVector<int64_t> sizes(numLoops, 0);
+    bool found = false;
+    for (unsigned d = 0; d < numLoops && !found; ++d) {
+      if (d == vdim || iters[d] != IteratorType::parallel || ranges[d] < 2)
+        continue;
+      sizes[d] = std::max<int64_t>(
+          1, largestDivisor(ranges[d], ranges[d] / threadsWanted));
+      found = true;
+    }
+    if (!found && iters[vdim] == IteratorType::parallel &&
+        ranges[vdim] % (vlen * threadsWanted) == 0) {
+      sizes[vdim] = ranges[vdim] / threadsWanted;
+      found = true;
+    }
+    if (found) {
+      FailureOr<linalg::LinalgOp> tiled = tileOp(rewriter, op, sizes, true);
+      if (failed(tiled))
+        return;
+      op = *tiled;
+      ranges = op.getStaticLoopRanges();
+    }
+  }
+  SmallVector<int64_t> sizes(numLoops, 1);
+  sizes[vdim] = vlen;
+  FailureOr<linalg::LinalgOp> tiled = tileOp(rewriter, op, sizes, false);
+  if (failed(tiled))
+    return;
+  op = *tiled;
+  // Without its unit dims the tile is a 1-D op (or 0-D): plain 1-D vectors,
+  // no n-D shapes for the vector lowering to unroll.
+  if (!isa<linalg::GenericOp>(op.getOperation()) &&
+      !isa<linalg::FillOp>(op.getOperation())) {
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::GenericOp> generic =
+        linalg::generalizeNamedOp(rewriter, op);
+    if (succeeded(generic))
+      op = cast<linalg::LinalgOp>(generic->getOperation());
+  }
+  if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation())) {
+    linalg::ControlDropUnitDims control;
+    control.rankReductionStrategy = linalg::ControlDropUnitDims::
+        RankReductionStrategy::ExtractInsertSlice;
+    rewriter.setInsertionPoint(generic);
+    FailureOr<linalg::DropUnitDimsResult> dropped =
+        linalg::dropUnitDims(rewriter, generic, control);
+    if (succeeded(dropped)) {
+      rewriter.replaceOp(generic, dropped->replacements);
+      op = cast<linalg::LinalgOp>(dropped->resultOp.getOperation());
+    }
+  }
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::VectorizationResult> vectorized =
+      linalg::vectorize(rewriter, op, {}, {}, /*vectorizeNDExtract=*/true);
+  if (succeeded(vectorized))
+    rewriter.replaceOp(op, vectorized->replacements);
+}
+
+void CPUTileAndVectorizePass::cleanup() {
+  MLIRContext *ctx = &getContext();
+  func::FuncOp func = getOperation();
+  auto addCanonicalization = [&](RewritePatternSet &patterns) {
+    for (Dialect *dialect : ctx->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName name : ctx->getRegisteredOperations())
+      if (isa<affine::AffineDialect, arith::ArithDialect, linalg::LinalgDialect,
+              scf::SCFDialect, tensor::TensorDialect, vector::VectorDialect>(
+              &name.getDialect()))
+        name.getCanonicalizationPatterns(patterns, ctx);
+  };
+  {
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorReductionToContractPatterns(patterns);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    addCanonicalization(patterns);
+    (void)applyPatternsGreedily(func, std::move(patterns));
+  }
+  // Keep accumulator tiles in registers across the k loops.
+  IRRewriter rewriter(ctx);
+  {
+    DominanceInfo domInfo;
+    eliminateCommonSubExpressions(rewriter, domInfo, func);
+  }
+  // Only loops around vector.contract (from the vectorizer fallback) need
+  // their accumulators hoisted; the register-tile emitter carries its own.
+  SmallVector<LoopLikeOpInterface> loops;
+  func.walk([&](scf::ForOp loop) {
+    bool hasContract = false;
+    loop.getBody()->walk([&](vector::ContractionOp) { hasContract = true; });
+    if (hasContract)
+      loops.push_back(loop);
+  });
+  for (LoopLikeOpInterface loop : loops) {
+    moveLoopInvariantCode(loop);
+    (void)hoistLoopInvariantSubsets(rewriter, loop);
+  }
+  {
+    // Contractions the register-tile emitter did not take.
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorContractLoweringPatterns(
+        patterns, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorOuterProductLoweringPatterns(patterns);
+    (void)applyPatternsGreedily(func, std::move(patterns));
+  }
+}
+
+void CPUTileAndVectorizePass::runOnOperation() {
+  IRRewriter rewriter(&getContext());
+  rewritePads(rewriter);
+
+  SmallVector<linalg::LinalgOp> ops;
+  getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+  for (linalg::LinalgOp op : ops) {
+    if (!isStaticTensorOp(op))
+      continue;
+    if (std::optional<Contraction> c = matchContraction(op))
+      processContraction(rewriter, op, *c);
+    else
+      processOther(rewriter, op);
+  }
+  cleanup();
+}
+
+} // namespace

@@ -1,0 +1,527 @@
+//===- LowpMatmulToInteger.cpp - Exact integer lowp_matmul ----------------===//
+//
+// Part of the fp4 project.
+//
+//===----------------------------------------------------------------------===//
+//
+// `fp4-lowp-matmul-to-integer`: fp4.lowp_matmul with f32 accumulation on two
+// formats whose values are small integers times a power of two becomes an
+// integer GEMM with i32 accumulation (docs/performance.md, "Exact integer
+// lowp_matmul").
+//
+// The integer values of the codes come from the numerics library's decoder
+// (`fp4::numerics::decode`), the same oracle the tests compare with: a format
+// qualifies when every finite value of its 16 codes is `i * 2^-s` with an
+// integer `i` small enough for i16; NaN codes (radix-4 0b1000) decode to 0 and
+// set a flag that makes the rows/columns they touch NaN, as a NaN product
+// does in the f32 sum.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fp4/Transforms/CPUPasses.h"
+
+#include "fp4/Dialect/FP4/IR/FP4Dialect.h"
+#include "fp4/Numerics/Numerics.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+#include <limits>
+
+namespace fp4 {
+#define GEN_PASS_DEF_FP4LOWPMATMULTOINTEGER
+#include "fp4/Transforms/CPUPasses.h.inc"
+} // namespace fp4
+
+using namespace mlir;
+using namespace mlir::fp4;
+
+namespace {
+
+/// A 4-bit format whose finite values are `value[c] * 2^-shift` with small
+/// integers `value[c]`.
+struct IntegerFormat {
+  std::string name;
+  int shift = 0;
+  int64_t value[16] = {};
+  bool isNaN[16] = {};
+  int64_t maxAbs = 0;
+  bool nonNegative = true;
+  bool hasNaN = false;
+};
+
+std::optional<IntegerFormat> getIntegerFormat(FormatAttr format) {
+  if (format.getBitWidth() != 4 || format.getBlock())
+    return std::nullopt;
+  std::optional<::fp4::numerics::Format> f = ::fp4::numerics::parseFormat(format.getName());
+  if (!f)
+    return std::nullopt;
+  IntegerFormat r;
+  r.name = format.getName();
+  float values[16];
+  for (int c = 0; c < 16; ++c) {
+    values[c] = ::fp4::numerics::decode(c, *f);
+    if (std::isnan(values[c])) {
+      r.isNaN[c] = r.hasNaN = true;
+      continue;
+    }
+    if (std::isinf(values[c]))
+      return std::nullopt;
+    // Fractional bits of the value.
+    for (; r.shift <= 24; ++r.shift) {
+      double scaled = std::ldexp(static_cast<double>(values[c]), r.shift);
+      if (scaled == std::floor(scaled))
+        break;
+    }
+    if (r.shift > 24)
+      return std::nullopt;
+  }
+  for (int c = 0; c < 16; ++c) {
+    if (r.isNaN[c])
+      continue;
+    double scaled = std::ldexp(static_cast<double>(values[c]), r.shift);
+    if (std::fabs(scaled) > 32767)
+      return std::nullopt;
+    r.value[c] = static_cast<int64_t>(scaled);
+    r.maxAbs = std::max<int64_t>(r.maxAbs, std::llabs(r.value[c]));
+    r.nonNegative &= r.value[c] >= 0;
+  }
+  return r;
+}
+
+/// Storage of one operand after layout decisions.
+struct OperandPlan {
+  IntegerFormat format;
+  Type elementType;   // i8 or i16
+  int64_t offset = 0; // added to every value (A only)
+  bool zeroExtend = false;
+};
+
+Value cIndex(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value splat(OpBuilder &b, Location loc, VectorType type, int64_t v) {
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          type, b.getIntegerAttr(type.getElementType(), APInt(
+                                     type.getElementTypeBitWidth(), v,
+                                     /*isSigned=*/true))));
+}
+
+/// Maps a vector of nibbles (i8, 0..15) to `table[nibble]` as `type`.
+Value lookup(OpBuilder &b, Location loc, Value nibbles, VectorType type,
+             ArrayRef<int64_t> table) {
+  auto nibbleType = cast<VectorType>(nibbles.getType());
+  Value result = splat(b, loc, type, table[0]);
+  for (int c = 1; c < 16; ++c) {
+    if (table[c] == table[0])
+      continue;
+    Value eq = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, nibbles,
+                                     splat(b, loc, nibbleType, c));
+    result = arith::SelectOp::create(b, loc, eq, splat(b, loc, type, table[c]),
+                                     result);
+  }
+  return result;
+}
+
+/// Decodes the packed 4-bit `codes` (numel elements, element 2i in the low
+/// nibble of byte i) to integers `table[code]` of `elementType`, and, when
+/// `nanMask` is requested, an i8 tensor that is 1 where the code is NaN.
+std::pair<Value, Value> emitDecode(OpBuilder &b, Location loc, Value codes,
+                                   int64_t numel, Type elementType,
+                                   ArrayRef<int64_t> table,
+                                   ArrayRef<bool> isNaN, bool wantMask) {
+  constexpr int64_t kBytes = 32; // bytes per iteration: 64 elements
+  int64_t numBytes = (numel + 1) / 2;
+  int64_t padded = numBytes * 2;
+  Type i8 = b.getI8Type();
+  Value out = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{padded},
+                                      elementType);
+  Value mask;
+  if (wantMask)
+    mask = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{padded}, i8);
+  SmallVector<int64_t> nanTable;
+  for (bool n : isNaN)
+    nanTable.push_back(n ? 1 : 0);
+
+  // One step over `bytes` bytes at byte offset `iv` (in bounds, or masked at
+  // the end of the tensors).
+  auto step = [&](OpBuilder &nb, Location l, Value iv, int64_t bytes,
+                  bool inBounds, ValueRange args) -> SmallVector<Value> {
+    auto byteType = VectorType::get({bytes}, i8);
+    Value zero8 = arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(0));
+    Value raw = vector::TransferReadOp::create(
+        nb, l, byteType, codes, ValueRange{iv}, zero8,
+        ArrayRef<bool>{inBounds});
+    Value lo = arith::AndIOp::create(nb, l, raw, splat(nb, l, byteType, 15));
+    Value hi = arith::ShRUIOp::create(nb, l, raw, splat(nb, l, byteType, 4));
+    Value outIndex = arith::MulIOp::create(nb, l, iv, cIndex(nb, l, 2));
+    auto valueType = VectorType::get({bytes}, elementType);
+    Value v = vector::InterleaveOp::create(
+        nb, l, lookup(nb, l, lo, valueType, table),
+        lookup(nb, l, hi, valueType, table));
+    SmallVector<Value> results;
+    results.push_back(vector::TransferWriteOp::create(
+                          nb, l, v, args[0], ValueRange{outIndex},
+                          ArrayRef<bool>{inBounds})
+                          .getResult());
+    if (wantMask) {
+      Value m = vector::InterleaveOp::create(
+          nb, l, lookup(nb, l, lo, byteType, nanTable),
+          lookup(nb, l, hi, byteType, nanTable));
+      results.push_back(vector::TransferWriteOp::create(
+                            nb, l, m, args[1], ValueRange{outIndex},
+                            ArrayRef<bool>{inBounds})
+                            .getResult());
+    }
+    return results;
+  };
+
+  SmallVector<Value> inits{out};
+  if (wantMask)
+    inits.push_back(mask);
+  int64_t full = numBytes / kBytes * kBytes;
+  SmallVector<Value> results = inits;
+  if (full > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, cIndex(b, loc, 0), cIndex(b, loc, full),
+        cIndex(b, loc, kBytes), inits,
+        [&](OpBuilder &nb, Location l, Value iv, ValueRange args) {
+          scf::YieldOp::create(nb, l, step(nb, l, iv, kBytes, true, args));
+        });
+    results = loop.getResults();
+  }
+  if (full < numBytes)
+    results = step(b, loc, cIndex(b, loc, full), kBytes, false, results);
+
+  auto slice = [&](Value t) -> Value {
+    if (padded == numel)
+      return t;
+    auto type = cast<RankedTensorType>(t.getType());
+    return tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({numel}, type.getElementType()), t,
+        ValueRange{}, ValueRange{}, ValueRange{},
+        b.getDenseI64ArrayAttr({0}), b.getDenseI64ArrayAttr({numel}),
+        b.getDenseI64ArrayAttr({1}));
+  };
+  return {slice(results[0]), wantMask ? slice(results[1]) : Value()};
+}
+
+/// Reshapes `t` to `shape` by splitting its dims along `groups`.
+Value expand(OpBuilder &b, Location loc, Value t, ArrayRef<int64_t> shape,
+             ArrayRef<ReassociationIndices> groups) {
+  auto type = cast<RankedTensorType>(t.getType());
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), t, groups);
+}
+
+/// Reshapes the 1-D `flat` to `shape`.
+Value expand(OpBuilder &b, Location loc, Value flat, ArrayRef<int64_t> shape) {
+  ReassociationIndices all;
+  for (size_t i = 0; i < shape.size(); ++i)
+    all.push_back(i);
+  return expand(b, loc, flat, shape, {all});
+}
+
+Value transpose(OpBuilder &b, Location loc, Value t, ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getShape()[p]);
+  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, t, init, perm).getResult()[0];
+}
+
+/// Zero-pads `t` at the high end to `shape`.
+Value padHigh(OpBuilder &b, Location loc, Value t, ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (type.getShape() == shape)
+    return t;
+  SmallVector<OpFoldResult> lo(shape.size(), b.getIndexAttr(0)), hi;
+  for (auto [from, to] : llvm::zip(type.getShape(), shape))
+    hi.push_back(b.getIndexAttr(to - from));
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(type.getElementType(), 0));
+  return tensor::PadOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), t, lo, hi,
+      zero);
+}
+
+/// Sums `t` (2-D, iX) over dim `dim` in i32 (for the offset correction), or
+/// ORs an i8 mask over it (`orMask`).
+Value reduce2D(OpBuilder &b, Location loc, Value t, int64_t dim,
+               bool orMask) {
+  auto type = cast<RankedTensorType>(t.getType());
+  int64_t keep = type.getShape()[1 - dim];
+  Type accType = orMask ? b.getI8Type() : b.getI32Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(accType, 0));
+  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{keep},
+                                       accType);
+  init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  // Loops (kept, reduced).
+  AffineMap inMap = dim == 0 ? AffineMap::get(2, 0, {d1, d0}, ctx)
+                             : AffineMap::get(2, 0, {d0, d1}, ctx);
+  AffineMap outMap = AffineMap::get(2, 0, {d0}, ctx);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{t},
+             ValueRange{init}, ArrayRef<AffineMap>{inMap, outMap},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction},
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value v = args[0];
+               Value r;
+               if (orMask) {
+                 r = arith::OrIOp::create(nb, l, args[1], v);
+               } else {
+                 if (v.getType() != accType)
+                   v = arith::ExtSIOp::create(nb, l, accType, v);
+                 r = arith::AddIOp::create(nb, l, args[1], v);
+               }
+               linalg::YieldOp::create(nb, l, r);
+             })
+      .getResult(0);
+}
+
+struct LowpMatmulToIntegerPass
+    : ::fp4::impl::FP4LowpMatmulToIntegerBase<LowpMatmulToIntegerPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    int64_t limit;
+    if (bound == "f32-exact") {
+      limit = int64_t(1) << 24;
+    } else if (bound == "int32") {
+      limit = std::numeric_limits<int32_t>::max();
+    } else {
+      getOperation().emitError("fp4-lowp-matmul-to-integer: bound must be "
+                               "f32-exact or int32, got '")
+          << bound << "'";
+      return signalPassFailure();
+    }
+    SmallVector<LowpMatmulOp> ops;
+    getOperation().walk([&](LowpMatmulOp op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (LowpMatmulOp op : ops)
+      (void)rewrite(rewriter, op, limit);
+  }
+
+  LogicalResult rewrite(IRRewriter &rewriter, LowpMatmulOp op, int64_t limit);
+};
+
+LogicalResult LowpMatmulToIntegerPass::rewrite(IRRewriter &rewriter,
+                                               LowpMatmulOp op,
+                                               int64_t limit) {
+  if (op.getAccumulation() != Accumulation::f32)
+    return failure();
+  auto lhsType = cast<QTensorType>(op.getLhs().getType());
+  auto rhsType = cast<QTensorType>(op.getRhs().getType());
+  std::optional<IntegerFormat> fa = getIntegerFormat(lhsType.getFormat());
+  std::optional<IntegerFormat> fb = getIntegerFormat(rhsType.getFormat());
+  if (!fa || !fb)
+    return failure();
+  bool ta = op.getTransposeA(), tb = op.getTransposeB();
+  int64_t m = ta ? lhsType.getShape()[1] : lhsType.getShape()[0];
+  int64_t k = ta ? lhsType.getShape()[0] : lhsType.getShape()[1];
+  int64_t n = tb ? rhsType.getShape()[0] : rhsType.getShape()[1];
+  if (m <= 0 || n <= 0 || k <= 0)
+    return failure();
+  // The compile-time bound on every partial sum (exact in f32 / in i32).
+  __int128 worst = static_cast<__int128>(k) * fa->maxAbs * fb->maxAbs;
+  if (worst > limit)
+    return failure();
+
+  // Layout: u8 x s8 quads for vpdpbusd, else i16 pairs.
+  OperandPlan a{*fa, {}, 0, false}, b{*fb, {}, 0, false};
+  Type i8 = rewriter.getI8Type(), i16 = rewriter.getI16Type(),
+       i32 = rewriter.getI32Type();
+  int64_t group = 2;
+  a.elementType = b.elementType = i16;
+  if (vnni) {
+    auto fitsS8 = [](const IntegerFormat &f) { return f.maxAbs <= 127; };
+    auto fitsU8 = [](const IntegerFormat &f) {
+      return f.nonNegative && f.maxAbs <= 255;
+    };
+    if (fitsU8(*fb) && fitsS8(*fa)) {
+      b.zeroExtend = true;
+      group = 4;
+    } else if (fitsU8(*fa) && fitsS8(*fb)) {
+      a.zeroExtend = true;
+      group = 4;
+    } else if (fitsS8(*fb) && 2 * fa->maxAbs <= 255) {
+      a.offset = fa->maxAbs;
+      a.zeroExtend = true;
+      group = 4;
+    }
+    if (group == 4)
+      a.elementType = b.elementType = i8;
+  }
+  // A pair of i16 products must not overflow vpmaddwd's i32 sum.
+  if (group == 2 && 2 * fa->maxAbs * fb->maxAbs > limit)
+    return failure();
+
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  auto ua = UnpackOp::create(rewriter, loc, op.getLhs());
+  auto ub = UnpackOp::create(rewriter, loc, op.getRhs());
+
+  auto tableOf = [](const OperandPlan &p) {
+    SmallVector<int64_t> t;
+    for (int c = 0; c < 16; ++c)
+      t.push_back(p.format.isNaN[c] ? p.offset
+                                    : p.format.value[c] + p.offset);
+    return t;
+  };
+  auto [aFlat, aMask] = emitDecode(
+      rewriter, loc, ua.getCodes(), lhsType.getNumElements(), a.elementType,
+      tableOf(a), a.format.isNaN, a.format.hasNaN);
+  auto [bFlat, bMask] = emitDecode(
+      rewriter, loc, ub.getCodes(), rhsType.getNumElements(), b.elementType,
+      tableOf(b), b.format.isNaN, b.format.hasNaN);
+
+  int64_t kp = (k + group - 1) / group * group, kq = kp / group;
+  int64_t np = (n + 15) / 16 * 16;
+  // A[m, kq, g]: k contiguous per row, zero-padded (the padding must be 0
+  // also when A carries an offset: it is not part of the correction).
+  Value aMK = expand(rewriter, loc, aFlat, lhsType.getShape());
+  if (ta)
+    aMK = transpose(rewriter, loc, aMK, {1, 0});
+  Value a3 = expand(rewriter, loc, padHigh(rewriter, loc, aMK, {m, kp}),
+                    {m, kq, group}, {{0}, {1, 2}});
+  // B[kq, np, g].
+  Value bStored = expand(rewriter, loc, bFlat, rhsType.getShape());
+  Value b3;
+  if (tb) {
+    b3 = expand(rewriter, loc, padHigh(rewriter, loc, bStored, {np, kp}),
+                {np, kq, group}, {{0}, {1, 2}});
+    b3 = transpose(rewriter, loc, b3, {1, 0, 2});
+  } else {
+    b3 = expand(rewriter, loc, padHigh(rewriter, loc, bStored, {kp, np}),
+                {kq, group, np}, {{0, 1}, {2}});
+    b3 = transpose(rewriter, loc, b3, {0, 2, 1});
+  }
+
+  // C[m, np] = sum_q sum_t ext(A[m, q, t]) * ext(B[q, n, t]) in i32.
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
+             dq = getAffineDimExpr(2, ctx), dt = getAffineDimExpr(3, ctx);
+  Value zero32 = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getI32IntegerAttr(0));
+  Value accInit = tensor::EmptyOp::create(rewriter, loc,
+                                          ArrayRef<int64_t>{m, np}, i32);
+  accInit = linalg::FillOp::create(rewriter, loc, zero32, accInit)
+                .getResult(0);
+  Value acc =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{accInit.getType()}, ValueRange{a3, b3},
+          ValueRange{accInit},
+          ArrayRef<AffineMap>{AffineMap::get(4, 0, {dm, dq, dt}, ctx),
+                              AffineMap::get(4, 0, {dq, dn, dt}, ctx),
+                              AffineMap::get(4, 0, {dm, dn}, ctx)},
+          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                        utils::IteratorType::parallel,
+                                        utils::IteratorType::reduction,
+                                        utils::IteratorType::reduction},
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            auto ext = [&](Value v, bool zext) -> Value {
+              if (zext)
+                return arith::ExtUIOp::create(nb, l, i32, v);
+              return arith::ExtSIOp::create(nb, l, i32, v);
+            };
+            Value p = arith::MulIOp::create(nb, l, ext(args[0], a.zeroExtend),
+                                            ext(args[1], b.zeroExtend));
+            linalg::YieldOp::create(
+                nb, l, ValueRange{arith::AddIOp::create(nb, l, args[2], p)});
+          })
+          .getResult(0);
+
+  // Side inputs of the final step: the offset correction sum_k B[k, n] and
+  // the NaN flags of the rows of op(A) and the columns of op(B).
+  if (np != n)
+    acc = tensor::ExtractSliceOp::create(
+        rewriter, loc, RankedTensorType::get({m, n}, i32), acc, ValueRange{},
+        ValueRange{}, ValueRange{}, rewriter.getDenseI64ArrayAttr({0, 0}),
+        rewriter.getDenseI64ArrayAttr({m, n}),
+        rewriter.getDenseI64ArrayAttr({1, 1}));
+  SmallVector<Value> inputs{acc};
+  SmallVector<AffineMap> maps;
+  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
+  maps.push_back(AffineMap::get(2, 0, {i, j}, ctx));
+  int corrIndex = -1, rowNaNIndex = -1, colNaNIndex = -1;
+  if (a.offset) {
+    // bStored is [n, k] (transpose_b) or [k, n].
+    Value corr = reduce2D(rewriter, loc, bStored, tb ? 1 : 0,
+                          /*orMask=*/false);
+    corrIndex = inputs.size();
+    inputs.push_back(corr);
+    maps.push_back(AffineMap::get(2, 0, {j}, ctx));
+  }
+  if (aMask) {
+    Value mask = expand(rewriter, loc, aMask, lhsType.getShape());
+    rowNaNIndex = inputs.size();
+    inputs.push_back(reduce2D(rewriter, loc, mask, ta ? 0 : 1, true));
+    maps.push_back(AffineMap::get(2, 0, {i}, ctx));
+  }
+  if (bMask) {
+    Value mask = expand(rewriter, loc, bMask, rhsType.getShape());
+    colNaNIndex = inputs.size();
+    inputs.push_back(reduce2D(rewriter, loc, mask, tb ? 1 : 0, true));
+    maps.push_back(AffineMap::get(2, 0, {j}, ctx));
+  }
+  maps.push_back(AffineMap::get(2, 0, {i, j}, ctx));
+
+  // C = f32(acc) * 2^-(sA+sB) / (scale(A) * scale(B)); the first product is
+  // exact, the division is the one of the f32 definition.
+  Type f32 = rewriter.getF32Type();
+  Value denom = arith::MulFOp::create(rewriter, loc, ua.getScale(),
+                                      ub.getScale());
+  int shift = a.format.shift + b.format.shift;
+  Value unit = arith::ConstantOp::create(
+      rewriter, loc, rewriter.getF32FloatAttr(std::ldexp(1.0f, -shift)));
+  Value nan = arith::ConstantOp::create(
+      rewriter, loc,
+      rewriter.getF32FloatAttr(std::numeric_limits<float>::quiet_NaN()));
+  Value offset = arith::ConstantOp::create(
+      rewriter, loc, rewriter.getI32IntegerAttr(a.offset));
+  Value out = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{m, n},
+                                      f32);
+  Value result =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{out.getType()}, inputs, ValueRange{out},
+          maps,
+          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                        utils::IteratorType::parallel},
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value v = args[0];
+            if (corrIndex >= 0)
+              v = arith::SubIOp::create(
+                  nb, l, v,
+                  arith::MulIOp::create(nb, l, offset, args[corrIndex]));
+            Value f = arith::SIToFPOp::create(nb, l, f32, v);
+            if (shift != 0)
+              f = arith::MulFOp::create(nb, l, f, unit);
+            Value isNaN;
+            for (int idx : {rowNaNIndex, colNaNIndex}) {
+              if (idx < 0)
+                continue;
+              Value flag = arith::TruncIOp::create(nb, l, nb.getI1Type(),
+                                                   args[idx]);
+              isNaN = isNaN ? arith::OrIOp::create(nb, l, isNaN, flag)
+                                  .getResult()
+                            : flag;
+            }
+            if (isNaN)
+              f = arith::SelectOp::create(nb, l, isNaN, nan, f);
+            linalg::YieldOp::create(
+                nb, l, ValueRange{arith::DivFOp::create(nb, l, f, denom)});
+          })
+          .getResult(0);
+  rewriter.replaceOp(op, result);
+  return success();
+}
+
+} // namespace
