@@ -21,6 +21,8 @@ FP4_PACKAGES=(
   zlib1g-dev dataset-fashion-mnist python3-matplotlib
   # Benchmarks compare with numpy on OpenBLAS.
   libopenblas0-pthread
+  # The OpenMP runtime of the parallel CPU code (docs/performance.md).
+  libomp-22-dev
 )
 
 fp4_log() { printf '[fp4] %s\n' "$*"; }

@@ -43,14 +43,13 @@ struct CPUPipelineOptions
   /// Code generation (docs/performance.md): tile, vectorize and parallelize
   /// the structured ops (`fp4-cpu-conv-to-gemm`,
   /// `fp4-cpu-tile-and-vectorize`). When unset, every structured op becomes
-  /// scalar loops (`convert-linalg-to-loops`), the reference code.
-  /// Off by default for now: the tiled path crashes the MLIR 22 rewriter on
-  /// resnet18's training step (memref::SubViewOp::getDroppedDims); enable it
-  /// with `vectorize=true` or FP4_CPU_PIPELINE_OPTIONS="vectorize=true".
+  /// scalar loops (`convert-linalg-to-loops`), the reference code; both
+  /// compute the same bits (every sum in the same order, one rounding per
+  /// multiply and add).
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile, vectorize and parallelize structured ops"),
-      llvm::cl::init(false)};
+      llvm::cl::init(true)};
 
   /// Threads of the parallel loops (OpenMP): 0 (default) uses every core
   /// (or OMP_NUM_THREADS at run time); 1 generates sequential code that
