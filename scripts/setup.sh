@@ -19,6 +19,8 @@ FP4_PACKAGES=(
   python3-torch python3-torchvision
   # fp4-train (docs/training.md): gzip'd IDX data, the dataset, plots.
   zlib1g-dev dataset-fashion-mnist python3-matplotlib
+  # The Python package's test suite (docs/python.md).
+  python3-pytest
   # Benchmarks compare with numpy on OpenBLAS.
   libopenblas0-pthread
   # The OpenMP runtime of the parallel CPU code (docs/performance.md).

@@ -58,6 +58,13 @@ if python_can_import("torch, torchvision"):
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
 
+# The Python package (python/fp4, docs/python.md) over libFP4CAPI.so; its
+# pytest suite runs from test/Python/pytest.test.
+fp4_capi = os.path.join(config.fp4_obj_root, "lib", "libFP4CAPI.so")
+config.substitutions.append(("%fp4_capi", fp4_capi))
+if os.path.exists(fp4_capi) and python_can_import("pytest, numpy"):
+    config.available_features.add("python-fp4")
+
 # GPU (docs/gpu.md): `ptxas` when the CUDA toolkit's PTX assembler is found
 # (tests then assemble every generated PTX for its chip; %ptxas is its path);
 # `cuda-device` when a CUDA driver reports a device (tests that run kernels;
