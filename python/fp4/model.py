@@ -345,12 +345,22 @@ class TrainingStep:
         counters and the quantizers' counters summed over the training steps
         (`counters_total`: saturated, flushed, non-finite of the dX then the
         dW quantizer). Scalars are Python numbers. Empty for fp32."""
-        out = {}
+        entries = []
         for (role, name), v in self.state().items():
             if role in _MODEL_ROLES:
                 continue
+            # A tensor named LAYER.ROLE belongs to LAYER (docs/training.md).
             layer = name[:-len(role) - 1] if name.endswith("." + role) \
                 else name
+            entries.append((role, layer, v))
+        layers = set(layer for _, layer, _ in entries)
+        out = {}
+        for role, layer, v in entries:
+            # The momentum of LAYER.pact_alpha (role pact_momentum).
+            if "." in layer:
+                prefix = layer.rsplit(".", 1)[0]
+                if prefix in layers:
+                    layer = prefix
             value = v.item() if v.ndim == 0 else v
             out.setdefault(layer, {})[role] = value
         return out
