@@ -16,8 +16,8 @@
 # 3. Times quantize (GB/s) against a device-to-device copy and lowp_matmul
 #    (TFLOP/s) against cuBLASLt's FP8 e4m3 GEMM of the same shapes, and
 #    prints a table (bench/gpu/bench.py).
-# Everything fits in 8 minutes on a 16-core machine with an H100/H200 when
-# the build directory is fresh (about half of it is the build).
+# Sized for 8 minutes on a 16-core machine with an H100/H200, most of it the
+# build from scratch; --quick shortens the benchmarks.
 set -euo pipefail
 
 QUICK=""
@@ -61,9 +61,11 @@ step "benchmarks"
 /usr/bin/python3 "$ROOT/bench/gpu/bench.py" --build "$BUILD" \
   --baselines "$BUILD/bench-gpu-baselines" $QUICK
 
-# TODO(fp4-train): time a training step, resnet18 with the ibm-fp4 recipe
-# against the same step in f32 (steps/s and images/s), with
-#   fp4-train --device cuda --chip <chip> --model resnet18.onnx --recipe ibm-fp4
-# fp4-train does not exist yet; the GPU pipeline compiles whole training steps
-# already (test/GPU/training-step.mlir), and fp4::emitPTX is its entry point.
+# TODO(fp4-train --device cuda): time a training step, resnet18 with the
+# ibm-fp4 recipe against the same step in f32 (steps/s and images/s):
+#   fp4-train resnet18.onnx --device cuda --chip <chip> --recipe ibm-fp4
+#   fp4-train resnet18.onnx --device cuda --chip <chip> --recipe fp32
+# fp4-train has no GPU mode yet. The GPU pipeline compiles whole training
+# steps already (test/GPU/training-step.mlir); fp4::emitPTX and
+# fp4::CudaRunner are the entry points such a mode would use.
 step "done"

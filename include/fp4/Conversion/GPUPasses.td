@@ -30,8 +30,11 @@ def ConvertFP4ToGPU : Pass<"convert-fp4-to-gpu", "::mlir::ModuleOp"> {
       reduced by a second kernel and summed on the host (exact integers).
     - dequantize: one thread per 8 elements.
     - gradscale / compute_scale: per-thread partial max (and, for SAWB, f64
-      partial sums), a second reduction kernel, the scalar power-of-two
-      logic on the host, then one elementwise kernel (gradscale).
+      partial sums), a second reduction kernel, then the scalar logic on the
+      host: for gradscale and amax the op itself applied to the one-element
+      tensor {max|x|} and marked `fp4.host` (left for
+      `convert-fp4-to-standard`, so both back ends share that logic), for
+      SAWB the formula; gradscale then scales by an elementwise kernel.
     - lowp_matmul: on chips with FP8 tensor cores (sm_89, sm_90, sm_100a)
       and f32 accumulation of operands whose values are exact in e4m3
       (int4, uint4, e2m1, radix2_fp4, radix4, e4m3), the operands are first
@@ -54,6 +57,7 @@ def ConvertFP4ToGPU : Pass<"convert-fp4-to-gpu", "::mlir::ModuleOp"> {
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::LLVM::LLVMDialect",
+                           "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::NVVM::NVVMDialect",
                            "::mlir::scf::SCFDialect",

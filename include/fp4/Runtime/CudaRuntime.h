@@ -100,10 +100,6 @@ llvm::Error launch(void *function, std::array<unsigned, 3> grid,
 /// Waits for all work on the device.
 llvm::Error synchronize();
 
-/// Elapsed device time of `fn` (which enqueues work on the default stream),
-/// in milliseconds, measured with CUDA events.
-llvm::Expected<float> timeOnDevice(llvm::function_ref<llvm::Error()> fn);
-
 /// Name and address of every function that code lowered by `fp4-to-nvvm`
 /// may call (the mgpu* wrappers and the generic memref allocation
 /// functions); empty without CUDA support.

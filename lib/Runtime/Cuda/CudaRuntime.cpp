@@ -623,36 +623,6 @@ llvm::Error fp4::cuda::synchronize() {
   return check(driver.cuCtxSynchronize(), "cuCtxSynchronize");
 }
 
-llvm::Expected<float>
-fp4::cuda::timeOnDevice(llvm::function_ref<llvm::Error()> fn) {
-  if (llvm::Error error = ready())
-    return std::move(error);
-  CUevent start = nullptr, stop = nullptr;
-  if (llvm::Error error =
-          check(driver.cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate"))
-    return std::move(error);
-  if (llvm::Error error =
-          check(driver.cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate"))
-    return std::move(error);
-  llvm::Error error = check(driver.cuEventRecord(start, nullptr),
-                            "cuEventRecord");
-  if (!error)
-    error = fn();
-  if (!error)
-    error = check(driver.cuEventRecord(stop, nullptr), "cuEventRecord");
-  if (!error)
-    error = check(driver.cuEventSynchronize(stop), "cuEventSynchronize");
-  float ms = 0;
-  if (!error)
-    error = check(driver.cuEventElapsedTime(&ms, start, stop),
-                  "cuEventElapsedTime");
-  driver.cuEventDestroy(start);
-  driver.cuEventDestroy(stop);
-  if (error)
-    return std::move(error);
-  return ms;
-}
-
 std::vector<std::pair<std::string, void *>> fp4::cuda::getJitSymbols() {
   std::vector<std::pair<std::string, void *>> symbols;
 #define FP4_SYMBOL(name) symbols.emplace_back(#name, reinterpret_cast<void *>(&name))

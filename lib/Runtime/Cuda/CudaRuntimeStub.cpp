@@ -50,9 +50,6 @@ llvm::Error fp4::cuda::launch(void *, std::array<unsigned, 3>,
   return noDevice();
 }
 llvm::Error fp4::cuda::synchronize() { return noDevice(); }
-llvm::Expected<float> fp4::cuda::timeOnDevice(llvm::function_ref<llvm::Error()>) {
-  return noDevice();
-}
 std::vector<std::pair<std::string, void *>> fp4::cuda::getJitSymbols() {
   return {};
 }
