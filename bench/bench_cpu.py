@@ -17,6 +17,12 @@ Times come from `fp4-run --benchmark N` (minimum wall time per call,
 compilation and file I/O excluded; each call includes allocating its result)
 and from time.perf_counter around numpy/torch calls (minimum of N).
 
+Both peers run with glibc's malloc told to keep freed memory (the
+environment variables MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_, set by
+this script for itself and fp4-run): without them every call of either side
+page-faults its multi-MiB result and temporaries in again (the compiled
+1024^3 lowp_matmul spends 3.5 of its 6.5 ms there).
+
 Usage:
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \\
     /usr/bin/python3 bench/bench_cpu.py [--build build] [--quick] [--only NAME]
@@ -32,7 +38,7 @@ import time
 import numpy as np
 
 
-def fp4_time(fp4_run, src, inputs, reps, workdir, name, n_out=1):
+def fp4_time(fp4_run, src, inputs, reps, workdir, name, n_out=1, options=""):
     path = os.path.join(workdir, name + ".mlir")
     with open(path, "w") as f:
         f.write(src)
@@ -41,13 +47,21 @@ def fp4_time(fp4_run, src, inputs, reps, workdir, name, n_out=1):
         cmd += ["--input", i]
     for k in range(n_out):
         cmd += ["--output", os.path.join(workdir, f"{name}_o{k}.npy")]
+    env = dict(os.environ)
+    if options:
+        env["FP4_CPU_PIPELINE_OPTIONS"] = options
     t0 = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, text=True)
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     if res.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed:\n{res.stderr}")
     m = re.search(r"min ([0-9.e-]+) s", res.stdout)
     return float(m.group(1)), wall
+
+
+def reps_for(flop, base):
+    """More calls for small problems (warm thread pools, stable minimum)."""
+    return int(min(2000, max(base, 4e9 / max(flop, 1.0))))
 
 
 def best_of(fn, reps):
@@ -132,7 +146,14 @@ def codes(rng, fmt, n):
     return c.astype(np.uint8).view(np.int8)
 
 
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(1 << 28),
+              "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+
+
 def main():
+    if any(k not in os.environ for k in MALLOC_ENV):
+        os.execve(sys.executable, [sys.executable] + sys.argv,
+                  dict(os.environ, **MALLOC_ENV))
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--quick", action="store_true")
@@ -163,12 +184,13 @@ def main():
                 a = rng.standard_normal([int(s) for s in ma.split("x")]).astype(np.float32)
                 b = rng.standard_normal([int(s) for s in mb.split("x")]).astype(np.float32)
                 src = MATMUL.format(M=m, N=n, MA=ma, MB=mb, MAPS=MAPS[form])
+                flop = 2.0 * m * n * k
+                r = reps_for(flop, reps)
                 t, wall = fp4_time(fp4_run, src, [save(d, "a", a), save(d, "b", b)],
-                                   reps, d, "mm")
+                                   r, d, "mm")
                 opa = a.T if form == "tn" else a
                 opb = b.T if form == "nt" else b
-                tn = best_of(lambda: opa @ opb, reps)
-                flop = 2.0 * m * n * k
+                tn = best_of(lambda: opa @ opb, r)
                 print(f"  {m}x{k}x{n} {form}: fp4 {flop / t / 1e9:7.1f}, numpy "
                       f"{flop / tn / 1e9:7.1f}, ratio {tn / t:5.2f}  "
                       f"(fp4-run total {wall:.2f} s)")
@@ -177,17 +199,32 @@ def main():
             print("\nfp4.lowp_matmul on packed codes (GOP/s, 2*M*N*K) vs numpy SGEMM")
             shapes = [(1024, 1024, 1024), (128, 784, 256), (128, 256, 10),
                       (512, 512, 512)]
-            pairs = [("int4", "uint4", "integer u8 x s8"),
-                     ("radix4_even", "int4", "integer i16 pairs"),
-                     ("e4m3", "e4m3", "f32 path")]
+            # (format a, format b, max |value| in integer units, options,
+            # label); the integer path applies when K * maxA * maxB <= 2^24
+            # (bit-identical to f32 accumulation), or 2^31 - 1 with
+            # int-matmul-bound=int32.
+            pairs = [("int4", "uint4", 8 * 15, "", "u8 x s8"),
+                     ("radix4_even", "int4", 4096 * 8, "", "i16 pairs"),
+                     ("radix4_even", "int4", 4096 * 8,
+                      "int-matmul-bound=int32", "i16, bound int32"),
+                     ("e4m3", "e4m3", None, "", "f32 path")]
             for (m, k, n) in shapes:
                 a = rng.standard_normal((m, k)).astype(np.float32)
                 b = rng.standard_normal((k, n)).astype(np.float32)
-                tn = best_of(lambda: a @ b, reps)
                 flop = 2.0 * m * n * k
-                line = f"  {m}x{k}x{n}: numpy {flop / tn / 1e9:7.1f}"
-                for fa, fb, label in pairs:
-                    if m * n * k > (1 << 27) and fa == "e4m3" and args.quick:
+                r = reps_for(flop, reps)
+                tn = best_of(lambda: a @ b, r)
+                print(f"  {m}x{k}x{n}: numpy SGEMM {flop / tn / 1e9:7.1f} GFLOP/s")
+                for fa, fb, prod, options, label in pairs:
+                    if prod is None:
+                        path = "f32"
+                    elif k * prod <= (1 << 24):
+                        path = "integer"
+                    elif "int32" in options and k * prod < (1 << 31):
+                        path = "integer, exactly rounded"
+                    else:
+                        path = "f32 (bound)"
+                    if "int32" in options and k * prod <= (1 << 24):
                         continue
                     ca, cb = codes(rng, fa, m * k), codes(rng, fb, k * n)
                     src = LOWP.format(M=m, N=n, K=k, NA=ca.size, NB=cb.size,
@@ -195,10 +232,10 @@ def main():
                     inputs = [save(d, "ca", ca), save(d, "cb", cb),
                               save(d, "sa", np.float32(4.0)),
                               save(d, "sb", np.float32(8.0))]
-                    t, _ = fp4_time(fp4_run, src, inputs, reps, d, "lowp")
-                    line += (f" | {fa}x{fb} ({label}) {flop / t / 1e9:7.1f}"
-                             f" = {tn / t:4.2f}x")
-                print(line)
+                    t, _ = fp4_time(fp4_run, src, inputs, r, d, "lowp",
+                                    options=options)
+                    print(f"    {fa} x {fb} ({label}; {path} path): "
+                          f"{flop / t / 1e9:7.1f} GOP/s = {tn / t:4.2f}x SGEMM")
 
         if args.only in ("", "conv"):
             try:
@@ -217,15 +254,16 @@ def main():
                 wt = rng.standard_normal((f, c, kk, kk)).astype(np.float32)
                 src = CONV.format(N=n, C=c, H=hp, W=wp, F=f, KH=kk, KW=kk,
                                   OH=oh, OW=ow, S=s)
-                t, wall = fp4_time(fp4_run, src, [save(d, "x", x), save(d, "w", wt)],
-                                   reps, d, "conv")
                 flop = 2.0 * n * f * oh * ow * c * kk * kk
+                r = reps_for(flop, reps)
+                t, wall = fp4_time(fp4_run, src, [save(d, "x", x), save(d, "w", wt)],
+                                   r, d, "conv")
                 line = (f"  N{n} C{c}->{f} {h}x{w} k{kk} s{s}: fp4 "
                         f"{flop / t / 1e9:7.1f}")
                 if torch:
                     tx, tw = torch.from_numpy(x), torch.from_numpy(wt)
                     with torch.no_grad():
-                        tt = best_of(lambda: torch.nn.functional.conv2d(tx, tw, stride=s), reps)
+                        tt = best_of(lambda: torch.nn.functional.conv2d(tx, tw, stride=s), r)
                     line += f", torch {flop / tt / 1e9:7.1f}, ratio {tt / t:5.2f}"
                 print(line + f"  (fp4-run total {wall:.2f} s)")
 

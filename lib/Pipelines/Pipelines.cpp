@@ -12,7 +12,7 @@
 //   fp4::addFP4ToStandardPasses                  (fp4-to-llvm only)
 //   inline, func.func(convert-elementwise-to-linalg)
 //   func.func(fp4-cpu-conv-to-gemm,               (vectorize)
-//             fp4-cpu-tile-and-vectorize), canonicalize, cse
+//             fp4-cpu-tile-and-vectorize), canonicalize
 //   eliminate-empty-tensors
 //   one-shot-bufferize{bufferize-function-boundaries
 //                      function-boundary-type-conversion=identity-layout-map}
@@ -224,8 +224,9 @@ static void buildBufferizeToLLVM(OpPassManager &pm, const Config &options) {
     fp4::FP4CPUTileAndVectorizeOptions tileOptions;
     tileOptions.threads = threads;
     pm.addNestedPass<func::FuncOp>(fp4::createFP4CPUTileAndVectorize(tileOptions));
+    // No CSE: it would merge the fills the pass gave each writer (a shared
+    // fill bufferizes to one copy per writer).
     pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
   }
   pm.addNestedPass<func::FuncOp>(
       std::make_unique<DistinctTensorResultsPass>());
@@ -299,7 +300,12 @@ static void buildBufferizeToLLVM(OpPassManager &pm, const Config &options) {
   pm.addPass(createConvertMathToLibmPass());
 
   // Everything else to the LLVM dialect.
-  pm.addPass(createConvertVectorToLLVMPass());
+  // 16 x 16 f32 transposes (transposing copies) as shuffles, not one
+  // extract/insert per element.
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.vectorTransposeLowering =
+      vector::VectorTransposeLowering::Shuffle16x16;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   if (threads != 1)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertToLLVMPass());

@@ -63,17 +63,28 @@ def FP4LowpMatmulToInteger
 
 def FP4CPUConvToGemm : Pass<"fp4-cpu-conv-to-gemm", "::mlir::func::FuncOp"> {
   let summary = "Rewrite 2-D convolutions and their weight-gradient "
-                "contractions as GEMMs over an im2col buffer";
+                "contractions as GEMMs over im2col buffers";
   let description = [{
     Rewrites `linalg.conv_2d_nchw_fchw`, `linalg.conv_2d_ngchw_gfchw` and the
     weight-gradient contraction of a convolution written as a
     `linalg.generic` (`dW[(g,)f,c,kh,kw] += X[n,(g,)c,oh*s+kh*d,ow*s+kw*d] *
-    dY[n,(g,)f,oh,ow]`, lib/Autodiff) into, per image, an im2col copy
-    `col[c*KH*KW, OH*OW]` (row copies of the strided input windows) and a
-    GEMM on it, inside a loop over the images (an `scf.forall` when there
-    are at least `threads` images). The GEMMs are `linalg.generic`
-    contractions that `fp4-cpu-tile-and-vectorize` tiles and vectorizes; the
-    summation order over the reduction dimensions is the original loop order.
+    dY[n,(g,)f,oh,ow]`, lib/Autodiff) into GEMMs over im2col buffers
+    `col[c*KH*KW, OH*OW]` filled by `linalg.copy`s of the (strided) input
+    windows:
+
+    - forward and input-gradient convolutions: per image (and group),
+      `out[f, p] += W[f, q] * col[q, p]`, in an `scf.forall` over the images
+      when there are at least `threads` of them (else an `scf.for`, and the
+      GEMMs get the threads);
+    - weight gradients: `dW^T[q, f] += col[q, (n, p)] * dY^T[(n, p), f]` over
+      chunks of images (col of at most 4 MiB), `dY` transposed once, then
+      `dW` = transpose(`dW^T`).
+
+    The GEMMs are `linalg.matmul`s that `fp4-cpu-tile-and-vectorize` tiles
+    and vectorizes. Every output element still sums its products in the
+    original loop order (c, kh, kw for a convolution; n, oh, ow for a weight
+    gradient), with one rounding per multiply and add: the results are the
+    bits of the scalar loops.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
@@ -98,20 +109,28 @@ def FP4CPUTileAndVectorize
       result's innermost dimension is transposed if that dimension is not
       its innermost one; the op is split so that full register tiles cover
       its main part; it is tiled with an `scf.forall` over cache blocks
-      (threads), an `scf.for` over reduction blocks, `scf.for`s over
-      register tiles (8 x 32 f32) and a unit-step loop over k, and each
-      register tile becomes one FMA per row and lane group (a broadcast
-      element of the lhs times a vector of the rhs), or for the integer
-      GEMMs a quad (u8 x s8, see `fp4-cpu-x86-vnni`) or pair (i16,
-      `vpmaddwd`) dot product per lane. The accumulator tile lives in registers across
-      the k loop. Reduction dimensions are never split across threads or
-      vector lanes: every output element sums over k in increasing order.
+      (sized so that the blocks balance the threads), an `scf.for` over
+      blocks of k, and `scf.for`s over register tiles (6 rows x 4 vector
+      registers, or 8 x 2 / 8 x 1 for narrow results); each register tile
+      becomes an `scf.for` over k carrying one accumulator vector per row
+      and register (24 of the 32 zmm registers): a broadcast lhs element
+      times a rhs vector, added (two roundings, no FMA) for floats; a quad
+      (u8 x s8, see `fp4-cpu-x86-vnni`) or pair (i16, `vpmaddwd`) dot
+      product per lane for the integer GEMMs. Reduction dimensions are never
+      split across threads or vector lanes: every output element sums over
+      k in increasing order, as the scalar loops do.
     - other linalg ops (elementwise, broadcasts, transposes, reductions,
-      fills, copies): tiled to vectors of up to 64 elements along the
-      result's innermost dimension (unit tiles elsewhere, an `scf.forall`
-      over the outermost parallel dimension when the op is large) and
-      vectorized; reductions keep their sequential order.
-    - `tensor.pad` becomes a fill and a vectorizable copy.
+      fills, copies): generalized, their innermost contiguous dims merged,
+      tiled to vectors of up to 64 elements along the result's innermost
+      dimension (16 x 16 tiles for transposing copies, 2-D tiles for short
+      rows), unit tiles elsewhere, an `scf.forall` over the outermost
+      parallel dimension when the op is large, and vectorized; reductions
+      keep their sequential order. Ops on i1 tensors are left alone (vectors
+      of i1 are packed bits, buffers of i1 are bytes).
+    - `tensor.pad` becomes a fill and a vectorizable copy, a strided
+      `tensor.insert_slice` a vectorizable copy into the strided slice, and
+      a fill that several ops write into is duplicated per writer (one
+      shared fill would bufferize to a copy per writer).
 
     Ops the vectorizer does not support are left unchanged.
   }];

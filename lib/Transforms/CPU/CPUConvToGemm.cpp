@@ -120,15 +120,13 @@ Value expandTo(OpBuilder &b, Location loc, Value t, ArrayRef<int64_t> shape,
       b, loc, RankedTensorType::get(shape, type.getElementType()), t, groups);
 }
 
-/// col[q, p] of one image (and group): `image` is [c, h, w].
-Value emitIm2col(OpBuilder &b, Location loc, Value image,
-                 const ConvGeometry &geo) {
-  Type et = cast<RankedTensorType>(image.getType()).getElementType();
-  Value col = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{geo.q(), geo.oh, geo.ow}, et);
+/// Copies the windows of one image (and group), `image` [c, h, w], into
+/// `dest` [q, chunk, oh, ow] at position `slot` of the chunk dim.
+Value emitIm2colInto(OpBuilder &b, Location loc, Value image,
+                     const ConvGeometry &geo, Value dest, OpFoldResult slot) {
   auto loop = scf::ForOp::create(
       b, loc, cIndex(b, loc, 0), cIndex(b, loc, geo.q()), cIndex(b, loc, 1),
-      ValueRange{col},
+      ValueRange{dest},
       [&](OpBuilder &nb, Location l, Value q, ValueRange args) {
         // q = (c * KH + kh) * KW + kw.
         Value kwI = arith::RemUIOp::create(nb, l, q, cIndex(nb, l, geo.kw));
@@ -137,21 +135,33 @@ Value emitIm2col(OpBuilder &b, Location loc, Value image,
         Value cI = arith::DivUIOp::create(nb, l, rest, cIndex(nb, l, geo.kh));
         Value hOff = arith::MulIOp::create(nb, l, khI, cIndex(nb, l, geo.dh));
         Value wOff = arith::MulIOp::create(nb, l, kwI, cIndex(nb, l, geo.dw));
+        // 3-D copies [1, OH, OW]: a collapse of the strided window to 2-D
+        // would bufferize to a temporary and a generic copy.
         Value window = slice(nb, l, image,
                              SmallVector<OpFoldResult>{cI, hOff, wOff},
-                             {1, geo.oh, geo.ow}, {geo.oh, geo.ow},
+                             {1, geo.oh, geo.ow}, {1, geo.oh, geo.ow},
                              {1, geo.sh, geo.sw});
-        SmallVector<OpFoldResult> dstOffsets{q, nb.getIndexAttr(0),
+        SmallVector<OpFoldResult> dstOffsets{q, slot, nb.getIndexAttr(0),
                                              nb.getIndexAttr(0)};
-        Value dst = slice(nb, l, args[0], dstOffsets, {1, geo.oh, geo.ow},
-                          {geo.oh, geo.ow});
+        Value dst = slice(nb, l, args[0], dstOffsets, {1, 1, geo.oh, geo.ow},
+                          {1, geo.oh, geo.ow});
         Value copied =
             linalg::CopyOp::create(nb, l, window, dst).getResult(0);
         scf::YieldOp::create(nb, l,
                              insert(nb, l, copied, args[0], dstOffsets,
-                                    {1, geo.oh, geo.ow}));
+                                    {1, 1, geo.oh, geo.ow}));
       });
-  return collapse(b, loc, loop.getResult(0), {{0}, {1, 2}});
+  return loop.getResult(0);
+}
+
+/// col[q, p] of one image (and group): `image` is [c, h, w].
+Value emitIm2col(OpBuilder &b, Location loc, Value image,
+                 const ConvGeometry &geo) {
+  Type et = cast<RankedTensorType>(image.getType()).getElementType();
+  Value col = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{geo.q(), 1, geo.oh, geo.ow}, et);
+  col = emitIm2colInto(b, loc, image, geo, col, b.getIndexAttr(0));
+  return collapse(b, loc, col, {{0}, {1, 2, 3}});
 }
 
 /// C[m, n] += A[m, k] * B[k, n] as linalg.matmul.
@@ -273,8 +283,9 @@ Value emitFilterGrad(OpBuilder &b, Location loc, Value x, Value dy,
       geo.grouped ? SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}}
                   : SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}};
   Value dy3 = collapse(b, loc, dy, dyGroups);
+  // [(g,) n, p, f]: the rows of one group's chunk of images are contiguous.
   SmallVector<int64_t> permDy =
-      geo.grouped ? SmallVector<int64_t>{0, 1, 3, 2}
+      geo.grouped ? SmallVector<int64_t>{1, 0, 3, 2}
                   : SmallVector<int64_t>{0, 2, 1};
   SmallVector<int64_t> dyTShape;
   for (int64_t d : permDy)
@@ -300,33 +311,68 @@ Value emitFilterGrad(OpBuilder &b, Location loc, Value x, Value dy,
                    b, loc, init2,
                    tensor::EmptyOp::create(b, loc, wTShape, et), permW)
                    .getResult()[0];
+  // Chunks of images per GEMM (K = chunk * p): fewer, longer GEMMs, each
+  // reloading the dW^T tile once; col[q, chunk, p] of about 4 MiB at most.
+  int64_t bytesPerImage =
+      q * p * static_cast<int64_t>(et.getIntOrFloatBitWidth() / 8);
+  int64_t chunk = 1;
+  for (int64_t c = 1; c <= geo.n; ++c)
+    if (geo.n % c == 0 && c * bytesPerImage <= (int64_t(4) << 20))
+      chunk = c;
+  // dY^T as [(g,) n * p, f] rows.
+  Value dyRows;
+  if (geo.grouped) {
+    dyRows = collapse(b, loc, dyT, {{0}, {1, 2}, {3}});
+  } else {
+    dyRows = collapse(b, loc, dyT, {{0, 1}, {2}});
+  }
+  // One chunk of group `g` (null when not grouped) into the accumulator
+  // `acc` [q, f].
+  auto chunkGemm = [&](OpBuilder &nb, Location l, Value n0, Value g,
+                       Value acc) -> Value {
+    OpFoldResult z = nb.getIndexAttr(0);
+    Value col = tensor::EmptyOp::create(
+        nb, l, ArrayRef<int64_t>{q, chunk, geo.oh, geo.ow}, et);
+    auto images = scf::ForOp::create(
+        nb, l, cIndex(nb, l, 0), cIndex(nb, l, chunk), cIndex(nb, l, 1),
+        ValueRange{col},
+        [&](OpBuilder &ib, Location il, Value i, ValueRange iargs) {
+          Value n = arith::AddIOp::create(ib, il, n0, i);
+          Value image =
+              g ? slice(ib, il, x, {n, g, z, z, z},
+                        {1, 1, geo.c, geo.h, geo.w}, {geo.c, geo.h, geo.w})
+                : slice(ib, il, x, {n, z, z, z}, {1, geo.c, geo.h, geo.w},
+                        {geo.c, geo.h, geo.w});
+          scf::YieldOp::create(
+              ib, il, emitIm2colInto(ib, il, image, geo, iargs[0], i));
+        });
+    col = images.getResult(0);
+    Value col2 = collapse(nb, l, col, {{0}, {1, 2, 3}});
+    Value row0 = arith::MulIOp::create(nb, l, n0, cIndex(nb, l, p));
+    Value dyn = g ? slice(nb, l, dyRows, {g, row0, z}, {1, chunk * p, geo.f},
+                          {chunk * p, geo.f})
+                  : slice(nb, l, dyRows, {row0, z}, {chunk * p, geo.f},
+                          {chunk * p, geo.f});
+    return matmul(nb, l, col2, dyn, acc);
+  };
   auto loop = scf::ForOp::create(
-      b, loc, cIndex(b, loc, 0), cIndex(b, loc, geo.n), cIndex(b, loc, 1),
+      b, loc, cIndex(b, loc, 0), cIndex(b, loc, geo.n), cIndex(b, loc, chunk),
       ValueRange{accT},
-      [&](OpBuilder &nb, Location l, Value n, ValueRange args) {
-        OpFoldResult z = nb.getIndexAttr(0);
+      [&](OpBuilder &nb, Location l, Value n0, ValueRange args) {
         if (!geo.grouped) {
-          Value image = slice(nb, l, x, {n, z, z, z}, {1, geo.c, geo.h, geo.w},
-                              {geo.c, geo.h, geo.w});
-          Value col = emitIm2col(nb, l, image, geo);
-          Value dyn = slice(nb, l, dyT, {n, z, z}, {1, p, geo.f}, {p, geo.f});
-          scf::YieldOp::create(nb, l, matmul(nb, l, col, dyn, args[0]));
+          scf::YieldOp::create(nb, l,
+                               chunkGemm(nb, l, n0, Value(), args[0]));
           return;
         }
+        OpFoldResult z = nb.getIndexAttr(0);
         auto inner = scf::ForOp::create(
             nb, l, cIndex(nb, l, 0), cIndex(nb, l, geo.g), cIndex(nb, l, 1),
             ValueRange{args[0]},
             [&](OpBuilder &gb, Location gl, Value g, ValueRange gargs) {
-              Value image =
-                  slice(gb, gl, x, {n, g, z, z, z}, {1, 1, geo.c, geo.h, geo.w},
-                        {geo.c, geo.h, geo.w});
-              Value col = emitIm2col(gb, gl, image, geo);
-              Value dyn = slice(gb, gl, dyT, {n, g, z, z}, {1, 1, p, geo.f},
-                                {p, geo.f});
               SmallVector<OpFoldResult> offsets{g, z, z};
               Value accG =
                   slice(gb, gl, gargs[0], offsets, {1, q, geo.f}, {q, geo.f});
-              Value r = matmul(gb, gl, col, dyn, accG);
+              Value r = chunkGemm(gb, gl, n0, g, accG);
               scf::YieldOp::create(
                   gb, gl, insert(gb, gl, r, gargs[0], offsets, {1, q, geo.f}));
             });

@@ -111,10 +111,36 @@ Value splat(OpBuilder &b, Location loc, VectorType type, int64_t v) {
                                      /*isSigned=*/true))));
 }
 
-/// Maps a vector of nibbles (i8, 0..15) to `table[nibble]` as `type`.
+/// Maps a vector of nibbles (i8, 0..15) to `table[nibble]` as `type`:
+/// arithmetic for the integer formats (uint4: c + o; int4: the
+/// sign-extended nibble + o), else a chain of compares and selects.
 Value lookup(OpBuilder &b, Location loc, Value nibbles, VectorType type,
              ArrayRef<int64_t> table) {
   auto nibbleType = cast<VectorType>(nibbles.getType());
+  bool unsignedIdentity = true, signedIdentity = true;
+  for (int c = 0; c < 16; ++c) {
+    unsignedIdentity &= table[c] - table[0] == c;
+    signedIdentity &= table[c] - table[0] == ((c ^ 8) - 8);
+  }
+  auto widen = [&](Value v, bool isSigned) -> Value {
+    if (type.getElementType() == nibbleType.getElementType())
+      return v;
+    if (isSigned)
+      return arith::ExtSIOp::create(b, loc, type, v);
+    return arith::ExtUIOp::create(b, loc, type, v);
+  };
+  if (unsignedIdentity || signedIdentity) {
+    Value v = nibbles;
+    if (signedIdentity)
+      v = arith::ShRSIOp::create(
+          b, loc,
+          arith::ShLIOp::create(b, loc, v, splat(b, loc, nibbleType, 4)),
+          splat(b, loc, nibbleType, 4));
+    v = widen(v, signedIdentity);
+    if (table[0] != 0)
+      v = arith::AddIOp::create(b, loc, v, splat(b, loc, type, table[0]));
+    return v;
+  }
   Value result = splat(b, loc, type, table[0]);
   for (int c = 1; c < 16; ++c) {
     if (table[c] == table[0])

@@ -1,0 +1,178 @@
+// RUN: fp4-opt %s --split-input-file --fp4-cpu-tile-and-vectorize=threads=1 --canonicalize --cse | FileCheck %s
+// RUN: fp4-opt %s --split-input-file --fp4-cpu-tile-and-vectorize="threads=2 min-parallel-work=1" | FileCheck %s --check-prefix=PAR
+
+// An 8 x 32 f32 register tile: 16 accumulators (8 rows x 2 lane groups of
+// 16) carried through the k loop, one multiply and one add each (no FMA:
+// the same roundings as the scalar loops), k in increasing order.
+
+// CHECK-LABEL: func.func @matmul(
+// CHECK-NOT:     linalg.matmul
+// CHECK-COUNT-16: vector.transfer_read %arg2{{.*}} vector<16xf32>
+// CHECK:         %[[ACC:.*]]:16 = scf.for %[[K:.*]] = %c0 to %c4 step %c1 iter_args(
+// CHECK:           %[[B0:.*]] = vector.transfer_read %arg1[%[[K]], %c0]{{.*}} vector<16xf32>
+// CHECK:           %[[B1:.*]] = vector.transfer_read %arg1[%[[K]], %c16]{{.*}} vector<16xf32>
+// CHECK:           %[[A0:.*]] = vector.transfer_read %arg0[%c0, %[[K]]]{{.*}} vector<1xf32>
+// CHECK:           %[[S:.*]] = vector.extract %[[A0]][0]
+// CHECK:           %[[BC:.*]] = vector.broadcast %[[S]] : f32 to vector<16xf32>
+// CHECK:           %[[P:.*]] = arith.mulf %[[BC]], %[[B0]] : vector<16xf32>
+// CHECK:           arith.addf %{{.*}}, %[[P]] : vector<16xf32>
+// CHECK-NOT:       vector.fma
+// CHECK:           scf.yield
+// CHECK-COUNT-16: vector.transfer_write %[[ACC]]#{{[0-9]+}}
+// PAR-LABEL: func.func @matmul(
+// PAR-NOT:     scf.forall
+func.func @matmul(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<8x4xf32>, tensor<4x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}
+
+// -----
+
+// Threads: an scf.forall over blocks of rows (6 x 64 register tiles: rows
+// 0..59 in two blocks of 30, then the remaining 4 rows); the reduction dim
+// is never split across threads.
+
+// PAR-LABEL: func.func @matmul_blocks(
+// PAR:         scf.forall (%{{.*}}) = (0) to (60) step (30)
+// PAR:           scf.for %{{.*}} = %c0 to %c48 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-LABEL: func.func @matmul_blocks(
+// CHECK-NOT:     scf.forall
+func.func @matmul_blocks(%a: tensor<64x48xf32>, %b: tensor<48x64xf32>, %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<64x48xf32>, tensor<48x64xf32>) outs(%c : tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %r : tensor<64x64xf32>
+}
+
+// -----
+
+// dC . B^T: B (stored n x k) is transposed once so that the lanes read
+// contiguous rows.
+
+// CHECK-LABEL: func.func @matmul_bt(
+// CHECK:         %[[T:.*]] = scf.for
+// CHECK:           vector.transfer_read %arg1{{.*}}permutation_map
+// CHECK:         scf.for %[[K:.*]] = {{.*}} iter_args(
+// CHECK:           vector.transfer_read %[[T]][%[[K]], %c0]{{.*}} vector<16xf32>
+func.func @matmul_bt(%a: tensor<8x4xf32>, %b: tensor<32x4xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : tensor<8x4xf32>, tensor<32x4xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}
+
+// -----
+
+// 10 x 20: the op is split into full register tiles (8 x 16) and the
+// remainders (2 rows, 4 lanes), each with static vector shapes.
+
+// CHECK-LABEL: func.func @partial(
+// CHECK:         scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:         scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
+// CHECK:         scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
+// CHECK:         scf.for {{.*}} -> (vector<4xf32>, vector<4xf32>)
+func.func @partial(%a: tensor<10x4xf32>, %b: tensor<4x20xf32>, %c: tensor<10x20xf32>) -> tensor<10x20xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<10x4xf32>, tensor<4x20xf32>) outs(%c : tensor<10x20xf32>) -> tensor<10x20xf32>
+  return %r : tensor<10x20xf32>
+}
+
+// -----
+
+// Elementwise: the contiguous dims are merged (200 elements), vectors of
+// 64 lanes plus a remainder of 8.
+
+// CHECK-LABEL: func.func @add(
+// CHECK:         scf.for {{.*}} step %c64
+// CHECK:           arith.addf {{.*}} : vector<64xf32>
+// CHECK:         arith.addf {{.*}} : vector<8xf32>
+func.func @add(%a: tensor<4x50xf32>, %b: tensor<4x50xf32>) -> tensor<4x50xf32> {
+  %e = tensor.empty() : tensor<4x50xf32>
+  %r = linalg.add ins(%a, %b : tensor<4x50xf32>, tensor<4x50xf32>) outs(%e : tensor<4x50xf32>) -> tensor<4x50xf32>
+  return %r : tensor<4x50xf32>
+}
+
+// -----
+
+// A reduction over rows keeps its order: a loop over the rows, lanes over
+// the columns.
+
+// CHECK-LABEL: func.func @colsum(
+// CHECK:         scf.for %[[I:.*]] = %c0 to %c32 step %c1
+// CHECK:           %[[X:.*]] = vector.transfer_read %arg0[%[[I]], %c0]{{.*}} vector<16xf32>
+// CHECK:           arith.addf %{{.*}}, %[[X]] : vector<16xf32>
+func.func @colsum(%a: tensor<32x16xf32>, %init: tensor<16xf32>) -> tensor<16xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>], iterator_types = ["reduction", "parallel"]}
+      ins(%a : tensor<32x16xf32>) outs(%init : tensor<16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %o, %x : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %r : tensor<16xf32>
+}
+
+// -----
+
+// Buffers of i1 hold a byte per element, vectors of i1 are packed bits:
+// ops on i1 tensors are left to the scalar loops.
+
+// CHECK-LABEL: func.func @i1(
+// CHECK:         linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @i1(%a: tensor<4x50xi1>, %b: tensor<4x50xf32>) -> tensor<4x50xf32> {
+  %e = tensor.empty() : tensor<4x50xf32>
+  %z = arith.constant 0.0 : f32
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %b : tensor<4x50xi1>, tensor<4x50xf32>) outs(%e : tensor<4x50xf32>) {
+  ^bb0(%m: i1, %x: f32, %o: f32):
+    %s = arith.select %m, %x, %z : f32
+    linalg.yield %s : f32
+  } -> tensor<4x50xf32>
+  return %r : tensor<4x50xf32>
+}
+
+// -----
+
+// u8 x s8 quads (the integer GEMM of fp4-lowp-matmul-to-integer): one
+// 32-bit word of lhs broadcast, 16 columns x 4 bytes of rhs (one contiguous
+// 64-byte row of rhs with its last two dims merged), products summed by
+// groups of 4 lanes (vpdpbusd after fp4-cpu-x86-vnni).
+
+// CHECK-LABEL: func.func @dot_u8s8(
+// CHECK:         %[[RHS:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2]] : tensor<16x32x4xi8> into tensor<16x128xi8>
+// CHECK:         scf.for %[[Q:.*]] = %c0 to %c16 step %c1 iter_args(
+// CHECK:           %[[BF:.*]] = vector.transfer_read %[[RHS]][%[[Q]], %c0]{{.*}} vector<64xi8>
+// CHECK:           %[[A:.*]] = vector.transfer_read %arg0[%c0, %[[Q]], %c0]{{.*}} vector<4xi8>
+// CHECK:           %[[W:.*]] = vector.bitcast %[[A]] : vector<4xi8> to vector<1xi32>
+// CHECK:           %[[AB:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// CHECK:           %[[AE:.*]] = arith.extui %[[AB]] : vector<64xi8> to vector<64xi32>
+// CHECK:           %[[BE:.*]] = arith.extsi %[[BF]] : vector<64xi8> to vector<64xi32>
+// CHECK:           %[[P:.*]] = arith.muli %[[AE]], %[[BE]] : vector<64xi32>
+// CHECK:           vector.shuffle %[[P]], %[[P]] [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60]
+func.func @dot_u8s8(%a: tensor<8x16x4xi8>, %b: tensor<16x32x4xi8>, %c: tensor<8x32xi32>) -> tensor<8x32xi32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, q, t) -> (m, q, t)>, affine_map<(m, n, q, t) -> (q, n, t)>, affine_map<(m, n, q, t) -> (m, n)>],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%a, %b : tensor<8x16x4xi8>, tensor<16x32x4xi8>) outs(%c : tensor<8x32xi32>) {
+  ^bb0(%x: i8, %y: i8, %acc: i32):
+    %xe = arith.extui %x : i8 to i32
+    %ye = arith.extsi %y : i8 to i32
+    %p = arith.muli %xe, %ye : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<8x32xi32>
+  return %r : tensor<8x32xi32>
+}
+
+// -----
+
+// tensor.pad: a fill and a vectorized copy into the interior (rows of 8
+// are widened to 8 x 8 tiles).
+
+// CHECK-LABEL: func.func @pad(
+// CHECK-NOT:     tensor.pad
+// CHECK:         vector.transfer_write {{.*}} vector<64xf32>
+// CHECK:         vector.transfer_read %arg0{{.*}} vector<8x8xf32>
+func.func @pad(%a: tensor<2x3x8x8xf32>) -> tensor<2x3x10x10xf32> {
+  %z = arith.constant 0.0 : f32
+  %r = tensor.pad %a low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %z : f32
+  } : tensor<2x3x8x8xf32> to tensor<2x3x10x10xf32>
+  return %r : tensor<2x3x10x10xf32>
+}
