@@ -61,11 +61,26 @@ step "benchmarks"
 /usr/bin/python3 "$ROOT/bench/gpu/bench.py" --build "$BUILD" \
   --baselines "$BUILD/bench-gpu-baselines" $QUICK
 
-# TODO(fp4-train --device cuda): time a training step, resnet18 with the
-# ibm-fp4 recipe against the same step in f32 (steps/s and images/s):
-#   fp4-train resnet18.onnx --device cuda --chip <chip> --recipe ibm-fp4
-#   fp4-train resnet18.onnx --device cuda --chip <chip> --recipe fp32
-# fp4-train has no GPU mode yet. The GPU pipeline compiles whole training
-# steps already (test/GPU/training-step.mlir); fp4::emitPTX and
-# fp4::CudaRunner are the entry points such a mode would use.
+step "training step: resnet18, batch 256, ibm-fp4 vs fp32 (fp4-train --device cuda)"
+# torchvision resnet18 (1-channel stem, 10 classes) on Fashion-MNIST: 8
+# training steps after the compile, images/s of the epoch from --metrics.
+ninja -C "$BUILD" -j "$JOBS" fp4-train
+if [[ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then
+  echo "run.sh: skipped: no Fashion-MNIST (apt install dataset-fashion-mnist)"
+else
+/usr/bin/python3 "$ROOT/examples/models/make_models.py" --out "$BUILD/bench-gpu" resnet18 >/dev/null
+for recipe in fp32 ibm-fp4; do
+  t0=$SECONDS
+  "$BUILD/bin/fp4-train" "$BUILD/bench-gpu/resnet18.onnx" --device cuda \
+    --recipe "$recipe" --batch 256 --epochs 1 --limit-train 2048 \
+    --limit-test 256 --quiet --metrics "$BUILD/bench-gpu/resnet18-$recipe.json"
+  /usr/bin/python3 - "$BUILD/bench-gpu/resnet18-$recipe.json" "$recipe" $((SECONDS - t0)) <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+e = m["epochs"][-1]
+print(f"resnet18 {sys.argv[2]:8s} batch 256: {e['images_per_second']:8.0f} images/s "
+      f"({256 / e['images_per_second'] * 1e3:.1f} ms/step; {sys.argv[3]} s with compile)")
+PY
+done
+fi
 step "done"

@@ -6,6 +6,8 @@
 
 #include "fp4/Train/Trainer.h"
 
+#include "fp4/Conversion/FP4ToNVVM.h"
+#include "fp4/Pipelines/GPUPipeline.h"
 #include "fp4/Train/Checkpoint.h"
 #include "fp4/Train/Dataset.h"
 #include "fp4/Train/ExportONNX.h"
@@ -80,6 +82,8 @@ static TrainingModelOptions getModelOptions(const TrainerOptions &options) {
   modelOptions.recipe = options.recipe;
   modelOptions.jit.optLevel = options.optLevel;
   modelOptions.jit.numThreads = options.threads;
+  modelOptions.device = options.device;
+  modelOptions.chip = options.chip;
   return modelOptions;
 }
 
@@ -100,6 +104,52 @@ static std::string formatShape(llvm::ArrayRef<int64_t> shape) {
                         shape, [](int64_t d) { return std::to_string(d); }),
                     ", ") +
          "]";
+}
+
+//===----------------------------------------------------------------------===//
+// PTX
+//===----------------------------------------------------------------------===//
+
+llvm::Error fp4::emitPTX(const TrainerOptions &options,
+                         llvm::raw_ostream &os) {
+  std::string chip = options.chip.empty() ? "sm_90" : options.chip;
+  // Check the chip before the (long) import and passes.
+  if (llvm::Expected<const GPUChip *> known = checkGPUChip(chip); !known)
+    return known.takeError();
+  bool toStdout = options.emitDir.empty() || options.emitDir == "-";
+  if (!toStdout && !llvm::sys::fs::is_directory(options.emitDir))
+    return makeError(options.emitDir + ": not a directory");
+  TrainingModelOptions modelOptions = getModelOptions(options);
+  modelOptions.batch = options.batch;
+  modelOptions.batchOrigin = "--batch is " + std::to_string(options.batch);
+  modelOptions.compile = false;
+  llvm::Expected<std::unique_ptr<TrainingModel>> model =
+      TrainingModel::load(options.modelPath, modelOptions);
+  if (!model)
+    return model.takeError();
+  llvm::Expected<std::vector<KernelPTX>> kernels =
+      fp4::emitPTX((*model)->getModule(), chip);
+  if (!kernels)
+    return makeError(options.modelPath + ": " +
+                     llvm::toString(kernels.takeError()));
+  if (toStdout) {
+    for (const KernelPTX &kernel : *kernels)
+      os << "//--- " << kernel.name << "." << kernel.chip << ".ptx\n"
+         << kernel.ptx;
+    return llvm::Error::success();
+  }
+  // Every file complete before any is announced.
+  std::vector<std::string> written;
+  for (const KernelPTX &kernel : *kernels) {
+    llvm::SmallString<256> file(options.emitDir);
+    llvm::sys::path::append(file, kernel.name + "." + kernel.chip + ".ptx");
+    if (llvm::Error error = writeFileAtomically(file, kernel.ptx))
+      return error;
+    written.push_back(file.str().str());
+  }
+  for (const std::string &file : written)
+    os << file << "\n";
+  return llvm::Error::success();
 }
 
 //===----------------------------------------------------------------------===//

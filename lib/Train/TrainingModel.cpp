@@ -8,6 +8,7 @@
 
 #include "fp4/InitAllDialects.h"
 #include "fp4/InitAllPasses.h"
+#include "fp4/Runtime/CudaRunner.h"
 #ifdef FP4_TRAIN_HAVE_ONNX
 #include "fp4/Target/ONNX/ONNXImporter.h"
 #endif
@@ -95,6 +96,21 @@ static void fill(NpyArray &array, double value) {
 
 llvm::Expected<std::unique_ptr<StepFunction>>
 StepFunction::create(std::unique_ptr<JitRunner> runner, func::FuncOp func) {
+  FunctionSpec spec = runner->getSpec();
+  std::shared_ptr<JitRunner> shared(std::move(runner));
+  JitRunner *raw = shared.get();
+  return create(
+      std::move(spec),
+      [raw](llvm::ArrayRef<const NpyArray *> inputs,
+            llvm::ArrayRef<NpyArray *> outputs) {
+        return raw->runInto(inputs, outputs);
+      },
+      std::move(shared), func);
+}
+
+llvm::Expected<std::unique_ptr<StepFunction>>
+StepFunction::create(FunctionSpec spec, RunFn run,
+                     std::shared_ptr<void> keepAlive, func::FuncOp func) {
   std::unique_ptr<StepFunction> step(new StepFunction());
   StringRef fn = func.getSymName();
   auto keyOf = [&](DictionaryAttr attrs, bool isArgument,
@@ -160,9 +176,10 @@ StepFunction::create(std::unique_ptr<JitRunner> runner, func::FuncOp func) {
   if (step->lossIndex < 0 || step->correctIndex < 0)
     return makeError("@" + fn + " returns no loss or no correct count");
 
-  step->runner = std::move(runner);
-  const FunctionSpec &spec = step->runner->getSpec();
-  for (const ArraySpec &result : spec.results)
+  step->spec = std::move(spec);
+  step->run = std::move(run);
+  step->keepAlive = std::move(keepAlive);
+  for (const ArraySpec &result : step->spec.results)
     step->outputs.emplace_back(result.dtype, result.shape);
   if (const ArraySpec *lr = step->findArgument(Binding::Kind::LearningRate))
     step->lrArray = NpyArray(lr->dtype, lr->shape);
@@ -204,7 +221,7 @@ llvm::Error StepFunction::call(const NpyArray &input, const NpyArray &labels,
   }
   llvm::SmallVector<NpyArray *, 64> outputPtrs =
       llvm::map_to_vector(outputs, [](NpyArray &a) { return &a; });
-  if (llvm::Error error = runner->runInto(inputs, outputPtrs))
+  if (llvm::Error error = run(inputs, outputPtrs))
     return makeError("@" + spec.name + ": " + llvm::toString(std::move(error)));
   if (updateState)
     for (auto [binding, output] : llvm::zip_equal(results, outputs))
@@ -497,6 +514,9 @@ TrainingModel::load(StringRef path, const TrainingModelOptions &options) {
                      llvm::Twine(model->getBatch()) + " but " +
                      options.batchOrigin);
 
+  if (!options.compile)
+    return std::move(model);
+
   // Compile what the caller needs, all in one engine.
   std::vector<std::string> entries;
   if (options.wantTrain)
@@ -505,6 +525,44 @@ TrainingModel::load(StringRef path, const TrainingModelOptions &options) {
     entries.push_back("eval_step");
   if (options.wantGrad)
     entries.push_back("grad_step");
+  if (options.device == "cuda") {
+    // One CudaRunner (its own host engine and kernels) per function.
+    CudaRunnerOptions cudaOptions;
+    cudaOptions.chip = options.chip;
+    cudaOptions.optLevel = options.jit.optLevel;
+    for (const std::string &entry : entries) {
+      llvm::Expected<std::unique_ptr<CudaRunner>> runner =
+          CudaRunner::create(module, entry, cudaOptions);
+      if (!runner)
+        return makeError(path + ": " + llvm::toString(runner.takeError()));
+      std::shared_ptr<CudaRunner> shared(std::move(*runner));
+      CudaRunner *raw = shared.get();
+      llvm::Expected<std::unique_ptr<StepFunction>> step = StepFunction::create(
+          raw->getSpec(),
+          [raw](llvm::ArrayRef<const NpyArray *> inputs,
+                llvm::ArrayRef<NpyArray *> outputs) -> llvm::Error {
+            llvm::Expected<llvm::SmallVector<NpyArray>> results =
+                raw->run(inputs);
+            if (!results)
+              return results.takeError();
+            for (auto [result, output] : llvm::zip_equal(*results, outputs))
+              *output = std::move(result);
+            return llvm::Error::success();
+          },
+          shared, module.lookupSymbol<func::FuncOp>(entry));
+      if (!step)
+        return makeError(path + ": " + llvm::toString(step.takeError()));
+      if (entry == "train_step")
+        model->trainStep = std::move(*step);
+      else if (entry == "eval_step")
+        model->evalStep = std::move(*step);
+      else
+        model->gradStep = std::move(*step);
+    }
+    return std::move(model);
+  }
+  if (options.device != "cpu")
+    return makeError("unknown device '" + options.device + "' (cpu or cuda)");
   llvm::Expected<std::vector<std::unique_ptr<JitRunner>>> runners =
       JitRunner::createMany(module, entries, options.jit);
   if (!runners)

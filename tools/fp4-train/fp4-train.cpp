@@ -12,6 +12,9 @@
 //             [--schedule constant|cosine] [--limit-train N] [--limit-test N]
 //             [--metrics out.json] [--plot out.png] [--checkpoint-dir D]
 //             [--resume] [--export trained.onnx] [--quiet] [--threads T]
+//             [--device cpu|cuda [--chip sm_XX]]
+//   fp4-train MODEL.onnx|MODEL.mlir [--recipe R] [--batch B] --device cuda
+//             [--chip sm_XX] --emit ptx [--emit-dir DIR]
 //
 // See docs/training.md. Errors are one line on stderr, "fp4-train: error:
 // ...", with exit code 1; no output file is left partially written.
@@ -129,6 +132,27 @@ static cl::opt<unsigned>
     optLevel("O", cl::desc("LLVM optimization level (default 3)"), cl::Prefix,
              cl::init(3), cl::cat(category));
 
+static cl::opt<std::string> device(
+    "device",
+    cl::desc("Where the step functions run: cpu (JIT for the host, the "
+             "default) or cuda (the GPU pipeline, CUDA device 0)"),
+    cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    chip("chip",
+         cl::desc("With --device cuda: the chip (sm_80, sm_89, sm_90, "
+                  "sm_100a; default: the device's, sm_90 for --emit ptx)"),
+         cl::cat(category));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("With --device cuda: write the PTX of every kernel of the "
+                  "training step instead of training (value: ptx)"),
+         cl::value_desc("ptx"), cl::cat(category));
+static cl::opt<std::string> emitDir(
+    "emit-dir",
+    cl::desc("With --emit ptx: write KERNEL.CHIP.ptx files into DIR "
+             "(default: stdout, split-file form)"),
+    cl::value_desc("dir"), cl::cat(category));
+
 static int fail(const llvm::Twine &message) {
   llvm::outs().flush();
   llvm::errs() << "fp4-train: error: " << message << "\n";
@@ -167,7 +191,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "fp4-train: train an ONNX model (or an MLIR @forward) with a 4-bit "
-      "recipe on the CPU, or dump its gradients for one batch\n");
+      "recipe on the CPU (or a CUDA GPU), dump its gradients for one batch, or "
+      "emit the PTX of its training step\n");
 
   TrainerOptions options;
   options.modelPath = modelPath;
@@ -177,6 +202,33 @@ int main(int argc, char **argv) {
   options.weightDecay = weightDecay;
   options.threads = threads;
   options.optLevel = optLevel;
+  if (device != "cpu" && device != "cuda")
+    return fail("unknown --device '" + device + "' (cpu or cuda)");
+  if (chip.getNumOccurrences() && device != "cuda")
+    return fail("--chip needs --device cuda");
+  if (emitDir.getNumOccurrences() && !emit.getNumOccurrences())
+    return fail("--emit-dir needs --emit ptx");
+  options.device = device;
+  options.chip = chip;
+
+  if (emit.getNumOccurrences()) {
+    if (emit != "ptx")
+      return fail("unknown --emit '" + emit + "' (ptx)");
+    if (device != "cuda")
+      return fail("--emit ptx needs --device cuda");
+    cl::Option *trainingOnly[] = {
+        &epochs,     &metricsPath, &plotPath,      &checkpointDir,
+        &resume,     &exportPath,  &dataset,       &datasetDir,
+        &inputPath,  &labelsPath,  &gradientsPath, &initPath};
+    for (cl::Option *option : trainingOnly)
+      if (option->getNumOccurrences())
+        return fail("--" + option->ArgStr + " is not used with --emit");
+    options.batch = batch;
+    options.emitDir = emitDir;
+    if (llvm::Error error = emitPTX(options, llvm::outs()))
+      return fail(llvm::toString(std::move(error)));
+    return 0;
+  }
 
   bool dump = gradientsPath.getNumOccurrences() > 0;
   if (dump || inputPath.getNumOccurrences() || labelsPath.getNumOccurrences()) {

@@ -53,6 +53,12 @@ struct TrainerOptions {
   /// Threads of the compiled code (0: every core).
   unsigned threads = 0;
   unsigned optLevel = 3;
+  /// `cpu` or `cuda` (CUDA device 0), and with `cuda` the chip (empty: the
+  /// device's; sm_90 for `emitPTX`).
+  std::string device = "cpu";
+  std::string chip;
+  /// emitPTX: the directory of the .ptx files ("" or "-": stdout).
+  std::string emitDir;
 
   // Gradient dump.
   std::string inputPath, labelsPath, gradientsPath;
@@ -83,6 +89,13 @@ struct TrainerOptions {
 
 /// Runs one batch through @grad_step and writes the gradients.
 llvm::Error dumpGradients(const TrainerOptions &options, llvm::raw_ostream &os);
+
+/// Builds the training step (batch `options.batch`, the recipe) and writes
+/// the PTX of every kernel of its GPU code for `options.chip`: to stdout in
+/// split-file form (`//--- KERNEL.CHIP.ptx` before each), or one file
+/// `KERNEL.CHIP.ptx` per kernel in `options.emitDir` (each line of `os`
+/// names one).
+llvm::Error emitPTX(const TrainerOptions &options, llvm::raw_ostream &os);
 
 /// Trains the model.
 llvm::Error train(const TrainerOptions &options, llvm::raw_ostream &os);

@@ -47,6 +47,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -112,7 +113,17 @@ public:
   static llvm::Expected<std::unique_ptr<StepFunction>>
   create(std::unique_ptr<JitRunner> runner, mlir::func::FuncOp func);
 
-  const FunctionSpec &getSpec() const { return runner->getSpec(); }
+  /// Runs the compiled function on `inputs` into the preallocated
+  /// `outputs` (JitRunner::runInto, or a CudaRunner's run).
+  using RunFn = std::function<llvm::Error(llvm::ArrayRef<const NpyArray *>,
+                                          llvm::ArrayRef<NpyArray *>)>;
+  /// The same for any runner: `spec` is the compiled function's signature,
+  /// `keepAlive` what `run` needs alive.
+  static llvm::Expected<std::unique_ptr<StepFunction>>
+  create(FunctionSpec spec, RunFn run, std::shared_ptr<void> keepAlive,
+         mlir::func::FuncOp func);
+
+  const FunctionSpec &getSpec() const { return spec; }
   llvm::ArrayRef<Binding> getArguments() const { return arguments; }
   llvm::ArrayRef<Binding> getResults() const { return results; }
 
@@ -135,7 +146,9 @@ public:
 private:
   StepFunction() = default;
 
-  std::unique_ptr<JitRunner> runner;
+  FunctionSpec spec;
+  RunFn run;
+  std::shared_ptr<void> keepAlive;
   llvm::SmallVector<Binding> arguments;
   llvm::SmallVector<Binding> results;
   llvm::SmallVector<NpyArray> outputs;
@@ -158,6 +171,13 @@ struct TrainingModelOptions {
   std::string recipe = "fp32";
   /// Which step functions to compile.
   bool wantTrain = false, wantEval = false, wantGrad = false;
+  /// Stop after the passes (no compilation): the step functions stay null
+  /// and `getModule()` holds the transformed module (fp4-train --emit).
+  bool compile = true;
+  /// `cpu` (JIT for the host) or `cuda` (the GPU pipeline, CUDA device 0).
+  std::string device = "cpu";
+  /// With `cuda`: the chip (empty: the device's).
+  std::string chip;
   JitRunnerOptions jit;
 };
 
@@ -182,6 +202,8 @@ public:
   int64_t getNumClasses() const { return numClasses; }
   bool isONNX() const { return onnx; }
   llvm::StringRef getPath() const { return path; }
+  /// The module with the step functions (and the recipe), before lowering.
+  mlir::ModuleOp getModule() const { return *module; }
 
   /// Creates every state tensor the compiled functions take, with its initial
   /// value: `overrides` (by name, for params and running statistics), the
