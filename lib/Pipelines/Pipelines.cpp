@@ -24,6 +24,7 @@
 //   scf-forall-to-parallel, convert-scf-to-openmp{num-threads}, canonicalize
 //     (threads != 1 and OpenMP available; else scf-forall-to-for)
 //   func.func(fp4-cpu-x86-vnni)                  (vectorize, VNNI CPUs)
+//   fp4-cpu-retain-heap                          (retain-heap, glibc)
 //   func.func(convert-linalg-to-loops)           (what is left)
 //   func.func(lower-vector-mask, lower-vector-multi-reduction,
 //             convert-vector-to-scf)
@@ -119,7 +120,7 @@ bool fp4::isLoweredForCPU(Operation *op) {
 namespace {
 /// The CPU pipeline options as plain values, after the environment override.
 struct Config {
-  bool outParams, vectorize, intMatmul;
+  bool outParams, vectorize, intMatmul, retainHeap;
   /// As requested (0: runtime default) and as generated for (1: sequential).
   int64_t requestedThreads, threads;
   std::string bound;
@@ -145,6 +146,7 @@ static Config resolve(const fp4::CPUPipelineOptions &options) {
   c.outParams = options.outParams;
   c.vectorize = options.vectorize;
   c.intMatmul = options.intMatmul;
+  c.retainHeap = options.retainHeap;
   c.requestedThreads = options.threads;
   c.bound = options.intMatmulBound;
   std::string vnni = options.vnni;
@@ -162,6 +164,8 @@ static Config resolve(const fp4::CPUPipelineOptions &options) {
         c.bound = e->intMatmulBound;
       if (e->vnni.hasValue())
         vnni = e->vnni;
+      if (e->retainHeap.hasValue())
+        c.retainHeap = e->retainHeap;
     } else {
       llvm::errs() << "warning: ignoring FP4_CPU_PIPELINE_OPTIONS='" << env
                    << "' (not options of fp4-to-llvm)\n";
@@ -201,6 +205,67 @@ struct DistinctTensorResultsPass
         operand.set(copy);
       }
     });
+  }
+};
+
+/// Public functions that allocate a temporary of at least 128 KiB (or of a
+/// dynamic size) start with
+///   mallopt(M_MMAP_THRESHOLD, 32 MiB); mallopt(M_TRIM_THRESHOLD, 1 GiB)
+/// so that glibc keeps the memory they free for the next call. Without it,
+/// glibc serves every large temporary by mmap (or trims the heap after the
+/// free) and the next call (training step) page-faults the same bytes in
+/// again from zeroed kernel pages: measured at more than half of the time of
+/// the default CNN's fp32 training step (docs/performance.md). 32 MiB is the
+/// largest threshold glibc accepts; larger blocks are still mmap'ed. Both
+/// calls are idempotent and cost well under a microsecond.
+struct RetainHeapPass
+    : PassWrapper<RetainHeapPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(RetainHeapPass)
+  StringRef getArgument() const final { return "fp4-cpu-retain-heap"; }
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    constexpr int64_t kMinBytes = 128 * 1024;
+    SmallVector<func::FuncOp> entries;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal() || !func.isPublic())
+        continue;
+      WalkResult large = func.walk([&](memref::AllocOp alloc) {
+        MemRefType type = alloc.getType();
+        if (!type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+          return WalkResult::interrupt();
+        int64_t bits = type.getNumElements() *
+                       type.getElementType().getIntOrFloatBitWidth();
+        return bits / 8 >= kMinBytes ? WalkResult::interrupt()
+                                     : WalkResult::advance();
+      });
+      if (large.wasInterrupted())
+        entries.push_back(func);
+    }
+    if (entries.empty())
+      return;
+    MLIRContext *ctx = &getContext();
+    Type i32 = IntegerType::get(ctx, 32);
+    auto mallopt = module.lookupSymbol<func::FuncOp>("mallopt");
+    if (!mallopt) {
+      OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+      mallopt = func::FuncOp::create(b, module.getLoc(), "mallopt",
+                                     b.getFunctionType({i32, i32}, {i32}));
+      mallopt.setPrivate();
+    } else if (mallopt.getFunctionType() !=
+               FunctionType::get(ctx, {i32, i32}, {i32})) {
+      return; // a user function of that name: leave it alone
+    }
+    // glibc's <malloc.h>: M_TRIM_THRESHOLD -1, M_MMAP_THRESHOLD -3.
+    for (func::FuncOp func : entries) {
+      OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
+      Location loc = func.getLoc();
+      for (auto [param, value] :
+           {std::pair<int32_t, int32_t>{-3, 32 << 20}, {-1, 1 << 30}}) {
+        Value args[] = {arith::ConstantIntOp::create(b, loc, param, 32),
+                        arith::ConstantIntOp::create(b, loc, value, 32)};
+        func::CallOp::create(b, loc, mallopt, args);
+      }
+    }
   }
 };
 } // namespace
@@ -275,6 +340,11 @@ static void buildBufferizeToLLVM(OpPassManager &pm, const Config &options) {
   // intrinsic call's unknown memory effects).
   if (options.vectorize && options.vnni)
     pm.addNestedPass<func::FuncOp>(fp4::createFP4CPUX86VNNI());
+
+#ifdef __GLIBC__
+  if (options.retainHeap)
+    pm.addPass(std::make_unique<RetainHeapPass>());
+#endif
 
   // The structured ops left (not vectorized, or vectorize=false) to loops.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

@@ -80,6 +80,17 @@ struct CPUPipelineOptions
       *this, "vnni",
       llvm::cl::desc("Use AVX512-VNNI: auto (host), on or off"),
       llvm::cl::init("auto")};
+
+  /// Entry functions that allocate large temporaries first tell glibc's
+  /// malloc to keep freed memory (mallopt M_MMAP_THRESHOLD 32 MiB,
+  /// M_TRIM_THRESHOLD 1 GiB): otherwise every training step gets its
+  /// temporaries as fresh pages from the kernel and page-faults (and zeroes)
+  /// them in again. Glibc hosts only.
+  Option<bool> retainHeap{
+      *this, "retain-heap",
+      llvm::cl::desc("Make glibc's malloc keep freed memory for the next call "
+                     "(entry functions with large temporaries)"),
+      llvm::cl::init(true)};
 };
 
 /// The environment variable FP4_CPU_PIPELINE_OPTIONS (pipeline option
