@@ -9,6 +9,9 @@ Measures, in one run and on the same machine state:
     SGEMM: the exact integer path (int4 x uint4: u8 x s8 quads, vpdpbusd on
     AVX512-VNNI; radix4 x int4: i16 pairs, vpmaddwd/vpdpwssd) and the f32
     path (e4m3 x e4m3, not integer-valued);
+  * fp4.quantize (f32 -> packed 4-bit codes) in GB/s of f32 input, against
+    the read+write GB/s of a memcpy (numpy's f32 copy, one thread) and of a
+    compiled f32 copy (the issue's measure);
   * 2-D convolutions (forward NCHW) against torch.nn.functional.conv2d when
     torch is installed (else skipped);
   * compile time (fp4-run's JIT compilation, from its --benchmark report).
@@ -120,6 +123,22 @@ func.func @conv(%x: tensor<{N}x{C}x{H}x{W}xf32>, %w: tensor<{F}x{C}x{KH}x{KW}xf3
 }}
 """
 
+COPY = """
+func.func @copy(%x: tensor<{n}xf32>) -> tensor<{n}xf32> {{
+  %e = tensor.empty() : tensor<{n}xf32>
+  %r = linalg.copy ins(%x : tensor<{n}xf32>) outs(%e : tensor<{n}xf32>) -> tensor<{n}xf32>
+  return %r : tensor<{n}xf32>
+}}
+"""
+
+QUANT = """
+func.func @q(%x: tensor<{n}xf32>, %s: f32) -> tensor<{storage}xi8> {{
+  %q = fp4.quantize %x, %s : tensor<{n}xf32> -> !fp4.qtensor<{n}x{fmt}>
+  %c, %sc = fp4.unpack %q : !fp4.qtensor<{n}x{fmt}>
+  return %c : tensor<{storage}xi8>
+}}
+"""
+
 # (name, storage element type, codes per byte, numpy sampler of valid codes)
 FORMATS = {
     "int4": ("i8", 2, lambda rng, n: rng.integers(-7, 8, n)),
@@ -157,7 +176,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="", help="matmul, lowp or conv")
+    ap.add_argument("--only", default="", help="matmul, lowp, quant or conv")
     args = ap.parse_args()
     fp4_run = os.path.join(args.build, "bin", "fp4-run")
     rng = np.random.default_rng(0)
@@ -236,6 +255,30 @@ def main():
                                     options=options)
                     print(f"    {fa} x {fb} ({label}; {path} path): "
                           f"{flop / t / 1e9:7.1f} GOP/s = {tn / t:4.2f}x SGEMM")
+
+        if args.only in ("", "quant"):
+            n = 1 << (23 if args.quick else 25)
+            x = rng.standard_normal(n).astype(np.float32)
+            xp, sp = save(d, "x", x), save(d, "s", np.float32(8.0))
+            y = np.empty_like(x)
+            tc = best_of(lambda: np.copyto(y, x), reps)
+            copy_gbs = 2 * x.nbytes / tc / 1e9
+            print(f"\nfp4.quantize f32 -> packed codes, {n} elements "
+                  f"({x.nbytes >> 20} MiB)")
+            print(f"  numpy f32 copy (memcpy, one thread) {copy_gbs:7.2f} GB/s read+write")
+            src = COPY.format(n=n)
+            t, _ = fp4_time(fp4_run, src, [xp], reps, d, "copy")
+            ccopy_gbs = 2 * x.nbytes / t / 1e9
+            print(f"  compiled f32 copy (linalg.copy)     {ccopy_gbs:7.2f} GB/s read+write")
+            peer = max(copy_gbs, ccopy_gbs)
+            for fmt in ("int4", "uint4", "radix4_even", "e4m3"):
+                storage = n if fmt == "e4m3" else n // 2
+                src = QUANT.format(n=n, storage=storage, fmt=ATTR[fmt])
+                t, _ = fp4_time(fp4_run, src, [xp, sp], reps, d, "quant")
+                gbs = x.nbytes / t / 1e9
+                print(f"  fp4.quantize {fmt:12s}           {gbs:7.2f} GB/s of f32 "
+                      f"input = {gbs / peer * 100:5.1f}% of the faster copy's "
+                      f"read+write GB/s")
 
         if args.only in ("", "conv"):
             try:

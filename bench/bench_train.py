@@ -24,7 +24,9 @@ It also reports, from the resnet18 runs of fp4-train:
       building and compiling the train and eval steps, JIT, dataset loading):
       wall time of the run minus the epoch's seconds;
   (e) peak resident memory: the process's peak (VmHWM: includes compilation)
-      and the largest VmRSS sampled every 10 ms during the training epoch.
+      and the largest VmRSS sampled every 10 ms during the training epoch
+      (and the last sample before it: the growth is the steps' own memory,
+      since malloc keeps what compilation freed).
 
 Usage:
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \\
@@ -96,9 +98,11 @@ def run_fp4_train(fp4_train, model, recipe, steps, threads, workdir):
     epoch = m["epochs"][-1]
     start_train = wall - epoch["seconds"]
     train_rss = [r for (t, r) in samples if t >= start_train]
+    before = [r for (t, r) in samples if t < start_train]
     return {"ips": epoch["images_per_second"], "wall": wall,
             "setup": start_train, "hwm": hwm,
             "train_rss": max(train_rss) if train_rss else None,
+            "start_rss": before[-1] if before else None,
             "cmd": " ".join(cmd)}
 
 
@@ -373,7 +377,8 @@ def main():
         for recipe, r in fp4_r18.items():
             print(f"  {recipe:8s} start to first step (import, compile train+eval "
                   f"steps, JIT, data) {r['setup']:6.1f} s; peak RSS {fmt_mib(r['hwm'])} "
-                  f"(process), {fmt_mib(r['train_rss'])} (during training)")
+                  f"(process), {fmt_mib(r['train_rss'])} (during training; "
+                  f"{fmt_mib(r['start_rss'])} just before it)")
     print("\nfp4-train commands (model paths of generated models are temporary):")
     for row in rows:
         for recipe in ("fp32", "ibm-fp4"):
