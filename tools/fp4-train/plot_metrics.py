@@ -71,6 +71,11 @@ def main(argv):
     try:
         with os.fdopen(fd, "wb") as f:
             fig.savefig(f, format="png", dpi=100)
+        # mkstemp creates the file 0600; give it the usual mode (0666 less
+        # the umask), like the other outputs of fp4-train.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, out_path)
     except OSError as e:
         if os.path.exists(tmp):
