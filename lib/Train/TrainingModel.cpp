@@ -525,6 +525,17 @@ TrainingModel::load(StringRef path, const TrainingModelOptions &options) {
     entries.push_back("eval_step");
   if (options.wantGrad)
     entries.push_back("grad_step");
+  // Keeps the compiled `entry` as the model's step function of that name.
+  auto adopt = [&](StringRef entry,
+                   llvm::Expected<std::unique_ptr<StepFunction>> step)
+      -> llvm::Error {
+    if (!step)
+      return makeError(path + ": " + llvm::toString(step.takeError()));
+    (entry == "train_step"  ? model->trainStep
+     : entry == "eval_step" ? model->evalStep
+                            : model->gradStep) = std::move(*step);
+    return llvm::Error::success();
+  };
   if (options.device == "cuda") {
     // One CudaRunner (its own host engine and kernels) per function.
     CudaRunnerOptions cudaOptions;
@@ -550,14 +561,8 @@ TrainingModel::load(StringRef path, const TrainingModelOptions &options) {
             return llvm::Error::success();
           },
           shared, module.lookupSymbol<func::FuncOp>(entry));
-      if (!step)
-        return makeError(path + ": " + llvm::toString(step.takeError()));
-      if (entry == "train_step")
-        model->trainStep = std::move(*step);
-      else if (entry == "eval_step")
-        model->evalStep = std::move(*step);
-      else
-        model->gradStep = std::move(*step);
+      if (llvm::Error error = adopt(entry, std::move(step)))
+        return std::move(error);
     }
     return std::move(model);
   }
@@ -570,14 +575,8 @@ TrainingModel::load(StringRef path, const TrainingModelOptions &options) {
   for (auto [entry, runner] : llvm::zip_equal(entries, *runners)) {
     llvm::Expected<std::unique_ptr<StepFunction>> step = StepFunction::create(
         std::move(runner), module.lookupSymbol<func::FuncOp>(entry));
-    if (!step)
-      return makeError(path + ": " + llvm::toString(step.takeError()));
-    if (entry == "train_step")
-      model->trainStep = std::move(*step);
-    else if (entry == "eval_step")
-      model->evalStep = std::move(*step);
-    else
-      model->gradStep = std::move(*step);
+    if (llvm::Error error = adopt(entry, std::move(step)))
+      return std::move(error);
   }
   return std::move(model);
 }
