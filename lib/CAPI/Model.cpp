@@ -48,36 +48,6 @@ static StepFunction *getStep(fp4_model *m, int step) {
   }
 }
 
-static constexpr llvm::StringLiteral kCountersTotalRole = "counters_total";
-
-/// Creates the counter totals of `step` at 0 (as fp4-train does).
-static void createCounterTotals(const StepFunction &step, StateMap &state) {
-  for (auto [binding, spec] :
-       llvm::zip_equal(step.getResults(), step.getSpec().results))
-    if (binding.kind == Binding::Kind::State && !binding.carried &&
-        binding.key.role == "counters" && spec.dtype == DType::I64)
-      state.emplace(StateKey{kCountersTotalRole.str(), binding.key.name},
-                    NpyArray(DType::I64, spec.shape));
-}
-
-/// Adds the per-step counters of the last call of `step` to their totals.
-static void accumulateCounters(const StepFunction &step, StateMap &state) {
-  for (auto [index, binding] : llvm::enumerate(step.getResults())) {
-    if (binding.kind != Binding::Kind::State || binding.carried ||
-        binding.key.role != "counters")
-      continue;
-    const NpyArray &counters = step.getResult(index);
-    if (counters.getDType() != DType::I64)
-      continue;
-    auto it = state.find(StateKey{kCountersTotalRole.str(), binding.key.name});
-    if (it == state.end() ||
-        it->second.getNumElements() != counters.getNumElements())
-      continue;
-    for (int64_t i = 0, e = counters.getNumElements(); i < e; ++i)
-      it->second.getAs<int64_t>()[i] += counters.getAs<int64_t>()[i];
-  }
-}
-
 static void describeArray(const NpyArray &array, int *dtype, int64_t *rank,
                           const int64_t **shape, const void **data,
                           int64_t *nbytes) {

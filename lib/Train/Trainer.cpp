@@ -243,40 +243,6 @@ static llvm::json::Value jsonNumber(std::optional<double> value) {
   return value ? jsonNumber(*value) : llvm::json::Value(nullptr);
 }
 
-/// The state tensors that sum a step function's per-step `counters`
-/// results over the run (they are state, so checkpoints keep them).
-static constexpr StringRef kCountersTotalRole = "counters_total";
-
-/// Adds the per-step `counters` results of the last call of `step` (those
-/// that carry no state) to their totals in `state`, creating them at 0.
-static void accumulateCounters(const StepFunction &step, StateMap &state) {
-  for (auto [index, binding] : llvm::enumerate(step.getResults())) {
-    if (binding.kind != Binding::Kind::State || binding.carried ||
-        binding.key.role != "counters")
-      continue;
-    const NpyArray &counters = step.getResult(index);
-    if (counters.getDType() != DType::I64)
-      continue;
-    StateKey key{kCountersTotalRole.str(), binding.key.name};
-    auto it = state.find(key);
-    if (it == state.end())
-      it = state.emplace(key, NpyArray(DType::I64, counters.getShape())).first;
-    for (int64_t i = 0, e = counters.getNumElements(); i < e; ++i)
-      it->second.getAs<int64_t>()[i] += counters.getAs<int64_t>()[i];
-  }
-}
-
-/// Creates the counter totals of `step` at 0, so that the state (and every
-/// checkpoint) has them from the start.
-static void createCounterTotals(const StepFunction &step, StateMap &state) {
-  for (auto [binding, spec] :
-       llvm::zip_equal(step.getResults(), step.getSpec().results))
-    if (binding.kind == Binding::Kind::State && !binding.carried &&
-        binding.key.role == "counters" && spec.dtype == DType::I64)
-      state.emplace(StateKey{kCountersTotalRole.str(), binding.key.name},
-                    NpyArray(DType::I64, spec.shape));
-}
-
 /// Per-layer recipe state for the metrics: the gradscale and pact_alpha
 /// values and the gradient quantizers' counters (totals over the run). A
 /// counters tensor holds (saturated, flushed, non-finite) triples, one per

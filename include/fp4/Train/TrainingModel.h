@@ -229,6 +229,18 @@ private:
   int64_t numClasses = 0;
 };
 
+/// The state tensors that sum a step function's per-step `counters`
+/// results over the run (they are state, so checkpoints keep them).
+inline constexpr llvm::StringLiteral kCountersTotalRole = "counters_total";
+
+/// Creates the counter totals of `step` at 0, so that the state (and every
+/// checkpoint) has them from the start.
+void createCounterTotals(const StepFunction &step, StateMap &state);
+
+/// Adds the per-step `counters` results of the last call of `step` (those
+/// that carry no state) to their totals in `state`, creating them at 0.
+void accumulateCounters(const StepFunction &step, StateMap &state);
+
 } // namespace fp4
 
 #endif // FP4_TRAIN_TRAININGMODEL_H
