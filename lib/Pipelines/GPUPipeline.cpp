@@ -121,12 +121,7 @@ void ::fp4::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(createInlinerPass());
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  bufferization::OneShotBufferizePassOptions bufferizeOptions;
-  bufferizeOptions.bufferizeFunctionBoundaries = true;
-  bufferizeOptions.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
-  pm.addPass(createCanonicalizerPass());
+  addModuleBufferization(pm);
   bufferization::BufferResultsToOutParamsPassOptions outParamOptions;
   outParamOptions.hoistStaticAllocs = true;
   outParamOptions.modifyPublicFunctions = true;

@@ -270,6 +270,19 @@ struct RetainHeapPass
 };
 } // namespace
 
+void fp4::addModuleBufferization(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  // Forward loop-carried buffers that loops only pass through (scf.for
+  // iter_args of a buffer written in place), so a returned buffer is seen to
+  // be its allocation and the out-param conversion can write the result in
+  // the caller's buffer instead of copying it there.
+  pm.addPass(createCanonicalizerPass());
+}
+
 static void buildBufferizeToLLVM(OpPassManager &pm, const Config &options) {
   // Tensor level: make every op bufferizable, then drop the tensor.empty ops
   // whose only purpose is to name a destination.
@@ -297,18 +310,7 @@ static void buildBufferizeToLLVM(OpPassManager &pm, const Config &options) {
       std::make_unique<DistinctTensorResultsPass>());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
 
-  // Bufferize the whole module, function signatures included, with identity
-  // layouts at function boundaries so callers can pass dense buffers.
-  bufferization::OneShotBufferizePassOptions bufferizeOptions;
-  bufferizeOptions.bufferizeFunctionBoundaries = true;
-  bufferizeOptions.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
-  // Forward loop-carried buffers that loops only pass through (scf.for
-  // iter_args of a buffer written in place), so a returned buffer is seen to
-  // be its allocation and the out-param conversion can write the result in
-  // the caller's buffer instead of copying it there.
-  pm.addPass(createCanonicalizerPass());
+  fp4::addModuleBufferization(pm);
 
   // Calling convention: results become caller-allocated out-params, so the
   // callee owns (and frees) every buffer it allocates.

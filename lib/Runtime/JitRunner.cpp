@@ -173,8 +173,7 @@ llvm::Expected<FunctionSpec> JitRunner::getFunctionSpec(ModuleOp module,
 // Compilation
 //===----------------------------------------------------------------------===//
 
-/// Formats `loc` as "file:line:col" when it has a file location.
-static std::string formatLocation(Location loc) {
+std::string fp4::formatFileLocation(Location loc) {
   std::string result;
   loc->walk([&](Location nested) {
     if (auto fileLoc = dyn_cast<FileLineColLoc>(nested)) {
@@ -191,19 +190,16 @@ static std::string formatLocation(Location loc) {
 
 /// Returns "LOC: lowering to LLVM failed: MESSAGE" on one line.
 static llvm::Error makeLoweringError(Location loc, StringRef message) {
-  std::string where = formatLocation(loc);
+  std::string where = formatFileLocation(loc);
   std::string oneLine = message.str();
   std::replace(oneLine.begin(), oneLine.end(), '\n', ' ');
   return makeError((where.empty() ? "" : where + ": ") +
                    "lowering to LLVM failed: " + oneLine);
 }
 
-/// Adds `@<wrapperName>` to `module`: it takes and returns every scalar of
-/// `entry` as a 0-d tensor, so that after bufferization all of its arguments
-/// are memrefs and all of its results out-param memrefs. Its arguments are
-/// not writable, so the compiled code never writes into the input arrays.
-static void addWrapper(ModuleOp module, func::FuncOp entry,
-                       const FunctionSpec &spec, StringRef wrapperName) {
+void ::fp4::addRunnerWrapper(ModuleOp module, func::FuncOp entry,
+                             const FunctionSpec &spec,
+                             StringRef wrapperName) {
   MLIRContext *ctx = module.getContext();
   Location loc = entry.getLoc();
   auto asTensor = [](const ArraySpec &array) -> Type {
@@ -288,8 +284,8 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
     runner->wrapperName = "__fp4_run_" + entry;
     while (clone->lookupSymbol(runner->wrapperName))
       runner->wrapperName += "_";
-    addWrapper(*clone, clone->lookupSymbol<func::FuncOp>(entry), runner->spec,
-               runner->wrapperName);
+    addRunnerWrapper(*clone, clone->lookupSymbol<func::FuncOp>(entry),
+                     runner->spec, runner->wrapperName);
     wrappers.insert(runner->wrapperName);
   }
 
@@ -355,9 +351,9 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
             func.getSymName().str()))
       continue;
     return makeError(
-        (formatLocation(func.getLoc()).empty()
+        (formatFileLocation(func.getLoc()).empty()
              ? ""
-             : formatLocation(func.getLoc()) + ": ") +
+             : formatFileLocation(func.getLoc()) + ": ") +
         "function '" + func.getSymName() +
         "' is declared but neither defined in the module nor found in the "
         "process");

@@ -114,6 +114,12 @@ void buildBufferizeToLLVMPipeline(mlir::OpPassManager &pm,
                                   const CPUPipelineOptions &options);
 void buildBufferizeToLLVMPipeline(mlir::OpPassManager &pm);
 
+/// Appends one-shot bufferization of the whole module, function signatures
+/// included, with identity layouts at function boundaries (so callers pass
+/// dense buffers), then a canonicalization. Shared by the CPU and GPU
+/// pipelines.
+void addModuleBufferization(mlir::OpPassManager &pm);
+
 /// Adds to `registry` the upstream dialects the CPU pipeline creates and the
 /// external interface models it relies on (bufferization, deallocation,
 /// subset, value-bounds and convert-to-llvm interfaces), and the translation

@@ -50,7 +50,11 @@
 
 namespace mlir {
 class ExecutionEngine;
+class Location;
 class ModuleOp;
+namespace func {
+class FuncOp;
+} // namespace func
 } // namespace mlir
 
 namespace fp4 {
@@ -80,6 +84,17 @@ struct FunctionSpec {
   llvm::SmallVector<ArraySpec> arguments;
   llvm::SmallVector<ArraySpec> results;
 };
+
+/// Adds `@<wrapperName>` to `module`: it takes and returns every scalar of
+/// `entry` as a 0-d tensor, so that after bufferization all of its arguments
+/// are memrefs and all of its results out-param memrefs. Its arguments are
+/// not writable, so the compiled code never writes into the input arrays.
+/// The calling convention of JitRunner and CudaRunner.
+void addRunnerWrapper(mlir::ModuleOp module, mlir::func::FuncOp entry,
+                      const FunctionSpec &spec, llvm::StringRef wrapperName);
+
+/// "file:line:col" of the first file location in `loc`, or "".
+std::string formatFileLocation(mlir::Location loc);
 
 /// Options of `JitRunner::create`.
 struct JitRunnerOptions {

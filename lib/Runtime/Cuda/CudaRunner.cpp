@@ -43,57 +43,8 @@ static llvm::Error makeError(const llvm::Twine &message) {
 
 /// "file:line:col: " of the first file location in `loc`, or "".
 static std::string locationPrefix(Location loc) {
-  std::string result;
-  loc->walk([&](Location nested) {
-    if (auto fileLoc = dyn_cast<FileLineColLoc>(nested)) {
-      result = (fileLoc.getFilename().getValue() + ":" +
-                llvm::Twine(fileLoc.getLine()) + ":" +
-                llvm::Twine(fileLoc.getColumn()) + ": ")
-                   .str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return result;
-}
-
-/// The wrapper of JitRunner's calling convention (see JitRunner.h): scalars
-/// as 0-d tensors, arguments not writable.
-static void addWrapper(ModuleOp module, func::FuncOp entry,
-                       const FunctionSpec &spec, StringRef wrapperName) {
-  MLIRContext *ctx = module.getContext();
-  Location loc = entry.getLoc();
-  auto asTensor = [](const ArraySpec &array) -> Type {
-    if (array.isScalar)
-      return RankedTensorType::get({}, array.type);
-    return array.type;
-  };
-  SmallVector<Type> argTypes = llvm::map_to_vector(spec.arguments, asTensor);
-  SmallVector<Type> resultTypes = llvm::map_to_vector(spec.results, asTensor);
-  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
-  auto wrapper = func::FuncOp::create(
-      builder, loc, wrapperName, FunctionType::get(ctx, argTypes, resultTypes));
-  for (unsigned i = 0, e = argTypes.size(); i < e; ++i)
-    wrapper.setArgAttr(i, "bufferization.writable", builder.getBoolAttr(false));
-  Block *body = wrapper.addEntryBlock();
-  builder.setInsertionPointToStart(body);
-  SmallVector<Value> callArgs;
-  for (auto [array, arg] :
-       llvm::zip_equal(spec.arguments, body->getArguments()))
-    callArgs.push_back(array.isScalar ? tensor::ExtractOp::create(
-                                            builder, loc, arg, ValueRange{})
-                                            .getResult()
-                                      : Value(arg));
-  auto call = func::CallOp::create(builder, loc, entry, callArgs);
-  SmallVector<Value> results;
-  for (auto [array, type, value] :
-       llvm::zip_equal(spec.results, resultTypes, call.getResults()))
-    results.push_back(array.isScalar
-                          ? tensor::FromElementsOp::create(builder, loc, type,
-                                                           ValueRange{value})
-                                .getResult()
-                          : Value(value));
-  func::ReturnOp::create(builder, loc, results);
+  std::string where = formatFileLocation(loc);
+  return where.empty() ? where : where + ": ";
 }
 
 CudaRunner::~CudaRunner() {
@@ -149,8 +100,8 @@ CudaRunner::create(ModuleOp module, StringRef entry,
   runner->wrapperName = "__fp4_run_" + entry.str();
   while (clone->lookupSymbol(runner->wrapperName))
     runner->wrapperName += "_";
-  addWrapper(*clone, clone->lookupSymbol<func::FuncOp>(entry), runner->spec,
-             runner->wrapperName);
+  addRunnerWrapper(*clone, clone->lookupSymbol<func::FuncOp>(entry),
+                   runner->spec, runner->wrapperName);
 
   {
     std::optional<std::pair<Location, std::string>> firstError;

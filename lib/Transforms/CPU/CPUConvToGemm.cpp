@@ -51,6 +51,22 @@ SmallVector<OpFoldResult> attrs(OpBuilder &b, ArrayRef<int64_t> v) {
   return getAsIndexOpFoldResult(b.getContext(), v);
 }
 
+/// Reassociation of `drop` leading unit dims and `rank` more dims: the unit
+/// dims merge into the first of the others.
+SmallVector<ReassociationIndices> leadingUnitDimGroups(size_t drop,
+                                                       int64_t rank) {
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t i = 0; i < rank; ++i) {
+    ReassociationIndices g;
+    if (i == 0)
+      for (size_t j = 0; j < drop; ++j)
+        g.push_back(j);
+    g.push_back(drop + i);
+    groups.push_back(g);
+  }
+  return groups;
+}
+
 /// A slice of `t` at `offsets` with `sizes` and `strides`, whose leading
 /// unit dims are then dropped down to `resultShape` by a collapse_shape
 /// (rather than a rank-reducing slice, which is ambiguous when other dims
@@ -68,16 +84,8 @@ Value slice(OpBuilder &b, Location loc, Value t, ArrayRef<OpFoldResult> offsets,
   size_t drop = sizes.size() - resultShape.size();
   if (drop == 0)
     return full;
-  SmallVector<ReassociationIndices> groups;
-  for (size_t i = 0; i < resultShape.size(); ++i) {
-    ReassociationIndices g;
-    if (i == 0)
-      for (size_t j = 0; j < drop; ++j)
-        g.push_back(j);
-    g.push_back(drop + i);
-    groups.push_back(g);
-  }
-  return tensor::CollapseShapeOp::create(b, loc, full, groups);
+  return tensor::CollapseShapeOp::create(
+      b, loc, full, leadingUnitDimGroups(drop, resultShape.size()));
 }
 
 /// `src` with leading unit dims added up to the rank of `sizes` (the inverse
@@ -87,15 +95,8 @@ Value unsqueeze(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> sizes) 
   size_t drop = sizes.size() - type.getRank();
   if (drop == 0)
     return src;
-  SmallVector<ReassociationIndices> groups;
-  for (int64_t i = 0; i < type.getRank(); ++i) {
-    ReassociationIndices g;
-    if (i == 0)
-      for (size_t j = 0; j < drop; ++j)
-        g.push_back(j);
-    g.push_back(drop + i);
-    groups.push_back(g);
-  }
+  SmallVector<ReassociationIndices> groups =
+      leadingUnitDimGroups(drop, type.getRank());
   return tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get(sizes, type.getElementType()), src,
       groups);
