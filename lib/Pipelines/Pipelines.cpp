@@ -348,6 +348,11 @@ static void buildBufferizeToLLVM(OpPassManager &pm, const Config &options) {
     pm.addPass(std::make_unique<RetainHeapPass>());
 #endif
 
+  // One loop nest or parallel region per function: the LLVM IR
+  // translation's OpenMP outlining is then linear in the size of the step
+  // function, and LLVM optimizes many small functions, not one huge one.
+  pm.addPass(fp4::createFP4CPUOutlineLoops());
+
   // The structured ops left (not vectorized, or vectorize=false) to loops.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
 

@@ -13,7 +13,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -30,13 +29,17 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/CodeGen.h"
 #include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <mutex>
 
 using namespace fp4;
@@ -240,6 +243,39 @@ void ::fp4::addRunnerWrapper(ModuleOp module, func::FuncOp entry,
 /// Number of scalars in the expanded descriptor of a rank-`rank` memref.
 static unsigned getNumDescriptorFields(int64_t rank) { return 3 + 2 * rank; }
 
+/// LLVM's default optimization pipeline at `optLevel`, without the SLP
+/// vectorizer: the code generator has vectorized every loop it emits, and
+/// the SLP vectorizer's search over straight-line code was 30 % of the
+/// optimizer's time on the small ResNet's training step
+/// (docs/performance.md).
+static void optimizeModule(llvm::Module &module, unsigned optLevel,
+                           llvm::TargetMachine *machine) {
+  static const llvm::OptimizationLevel levels[] = {
+      llvm::OptimizationLevel::O0, llvm::OptimizationLevel::O1,
+      llvm::OptimizationLevel::O2, llvm::OptimizationLevel::O3};
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = true;
+  tuning.LoopInterleaving = true;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = false;
+  llvm::PassBuilder builder(machine, tuning);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = levels[std::min(optLevel, 3u)];
+  llvm::ModulePassManager mpm =
+      level == llvm::OptimizationLevel::O0
+          ? builder.buildO0DefaultPipeline(level)
+          : builder.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+}
+
 JitRunner::~JitRunner() = default;
 
 llvm::Expected<std::unique_ptr<JitRunner>>
@@ -289,6 +325,23 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
     wrappers.insert(runner->wrapperName);
   }
 
+  // FP4_COMPILE_TIMING=1: print where compilation spends its time (MLIR
+  // passes, with per-pass detail; LLVM IR translation and optimization;
+  // machine code generation) on stderr.
+  const char *timingEnv = std::getenv("FP4_COMPILE_TIMING");
+  bool timing = timingEnv && StringRef(timingEnv) != "0";
+  auto phaseStart = std::chrono::steady_clock::now();
+  auto endPhase = [&](StringRef phase) {
+    auto now = std::chrono::steady_clock::now();
+    if (timing)
+      llvm::errs() << "fp4 compile " << what << ": " << phase << " "
+                   << llvm::format("%.2f", std::chrono::duration<double>(
+                                               now - phaseStart)
+                                               .count())
+                   << " s\n";
+    phaseStart = now;
+  };
+
   // Lower; keep the first error diagnostic for a one-line report.
   {
     std::optional<std::pair<Location, std::string>> firstError;
@@ -307,6 +360,8 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
     CPUPipelineOptions pipelineOptions;
     pipelineOptions.threads = options.numThreads;
     buildCPUPipeline(pm, pipelineOptions);
+    if (timing)
+      pm.enableTiming();
     if (failed(pm.run(*clone))) {
       if (firstError)
         return makeLoweringError(firstError->first, firstError->second);
@@ -324,6 +379,16 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
     return makeLoweringError(leftover->getLoc(),
                              "'" + leftover->getName().getStringRef().str() +
                                  "' was not converted to the LLVM dialect");
+
+  // Only the wrappers are called from outside: every other function gets
+  // internal linkage, so that LLVM drops the descriptor fields it does not
+  // read (the sizes and strides of static shapes) from its signature. A step
+  // function takes thousands of scalar arguments otherwise, and one call
+  // with that many arguments is a basic block the code generator handles in
+  // quadratic time.
+  for (auto func : clone->getOps<LLVM::LLVMFuncOp>())
+    if (!func.isExternal() && !wrappers.contains(func.getSymName()))
+      func.setLinkage(LLVM::Linkage::Internal);
 
   // Each wrapper must take one expanded descriptor per input and output.
   for (const std::unique_ptr<JitRunner> &runner : runners) {
@@ -377,9 +442,7 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
   if (!hostMachine)
     return hostMachine.takeError();
   std::shared_ptr<llvm::TargetMachine> machine = std::move(*hostMachine);
-  auto optimize = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
-                                            machine.get());
-  auto transformer = [optimize, machine](llvm::Module *module) -> llvm::Error {
+  auto transformer = [optLevel, machine](llvm::Module *module) -> llvm::Error {
     std::string cpu = machine->getTargetCPU().str();
     std::string features = machine->getTargetFeatureString().str();
     for (llvm::Function &function : *module) {
@@ -388,16 +451,21 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
       function.addFnAttr("target-cpu", cpu);
       function.addFnAttr("target-features", features);
     }
-    return optimize(module);
+    optimizeModule(*module, optLevel, machine.get());
+    return llvm::Error::success();
   };
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(
       optLevel); // None, Less, Default, Aggressive
   engineOptions.enableGDBNotificationListener = false;
-  engineOptions.enablePerfNotificationListener = false;
+  // FP4_JIT_PERF=1: tell `perf` about the generated functions (profile with
+  // `perf record -k 1`, then `perf inject --jit`; docs/performance.md).
+  const char *perfEnv = std::getenv("FP4_JIT_PERF");
+  engineOptions.enablePerfNotificationListener =
+      perfEnv && StringRef(perfEnv) != "0";
   llvm::Expected<std::unique_ptr<ExecutionEngine>> created =
-      ExecutionEngine::create(*clone, engineOptions);
+      (endPhase("MLIR passes"), ExecutionEngine::create(*clone, engineOptions));
   if (!created)
     return makeError("cannot compile " + what + " for the host: " +
                      llvm::toString(created.takeError()));
@@ -412,6 +480,7 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
     return symbols;
   });
   // Resolve every symbol now, so that a missing one is an error here.
+  endPhase("LLVM IR translation and optimization");
   for (auto [entry, runner] : llvm::zip_equal(entries, runners)) {
     llvm::Expected<void (*)(void **)> fn =
         engine->lookupPacked(runner->wrapperName);
@@ -421,6 +490,7 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
     runner->packedFn = *fn;
     runner->engine = engine;
   }
+  endPhase("machine code generation");
   return std::move(runners);
 }
 
