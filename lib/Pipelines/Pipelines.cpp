@@ -407,7 +407,10 @@ void fp4::buildCPUPipeline(OpPassManager &pm,
     intOptions.bound = options.bound;
     pm.addNestedPass<func::FuncOp>(createFP4LowpMatmulToInteger(intOptions));
   }
-  addFP4ToStandardPasses(pm);
+  // Quantize, dequantize and the maxima of scales and GradScale: chunks of
+  // 64 Ki elements (256 KiB of f32) per thread.
+  addFP4ToStandardPasses(
+      pm, options.vectorize && options.threads != 1 ? 65536 : 0);
   buildBufferizeToLLVM(pm, options);
 }
 

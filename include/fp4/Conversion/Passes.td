@@ -34,7 +34,11 @@ def ConvertFP4ToStandard : Pass<"convert-fp4-to-standard", "::mlir::ModuleOp"> {
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "Number of f32 lanes processed per iteration of the "
-           "quantize/dequantize loops">
+           "quantize/dequantize loops">,
+    Option<"parallelChunk", "parallel-chunk", "int64_t", /*default=*/"0",
+           "Elements per iteration of an scf.forall over the elementwise "
+           "loops (quantize, dequantize, maxima); 0: sequential loops. The "
+           "results do not depend on it">
   ];
 }
 

@@ -81,32 +81,183 @@ Value cIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-/// Body of a vector loop: gets the first element index, whether this is the
-/// partial tail iteration (then `count` lanes are valid), and the loop-carried
-/// values; returns the new loop-carried values.
+/// Body of a vector loop: gets the first element index `iv`, the element
+/// index that position 0 of the destination tensor (the first loop-carried
+/// value of a loop that writes one) stands for (`base`: 0, or the first
+/// element of a parallel chunk), whether this is the partial tail iteration
+/// (then `count` lanes are valid), and the loop-carried values; returns the
+/// new loop-carried values.
 using VectorBody = function_ref<SmallVector<Value>(
-    OpBuilder &, Location, Value iv, bool tail, int64_t count, ValueRange)>;
+    OpBuilder &, Location, Value iv, Value base, bool tail, int64_t count,
+    ValueRange)>;
 
-/// Emits `for i = 0 .. n step width` over full vectors, then one tail
-/// iteration for the remaining n % width elements, threading `inits`.
+/// Emits `for i = start .. n step width` over full vectors, then one tail
+/// iteration for the remaining elements, threading `inits`.
 SmallVector<Value> emitVectorLoop(OpBuilder &b, Location loc, int64_t n,
                                   int64_t width, ValueRange inits,
-                                  VectorBody body) {
+                                  VectorBody body, int64_t start = 0) {
   SmallVector<Value> values(inits);
-  int64_t full = (n / width) * width;
-  if (full > 0) {
+  int64_t full = start + ((n - start) / width) * width;
+  Value base = cIndex(b, loc, 0);
+  if (full > start) {
     auto loop = scf::ForOp::create(
-        b, loc, cIndex(b, loc, 0), cIndex(b, loc, full),
+        b, loc, cIndex(b, loc, start), cIndex(b, loc, full),
         cIndex(b, loc, width), values,
         [&](OpBuilder &nb, Location nloc, Value iv, ValueRange args) {
-          SmallVector<Value> next = body(nb, nloc, iv, false, width, args);
+          SmallVector<Value> next =
+              body(nb, nloc, iv, base, false, width, args);
           scf::YieldOp::create(nb, nloc, next);
         });
     values.assign(loop.getResults().begin(), loop.getResults().end());
   }
   if (n > full)
-    values = body(b, loc, cIndex(b, loc, full), true, n - full, values);
+    values = body(b, loc, cIndex(b, loc, full), base, true, n - full, values);
   return values;
+}
+
+/// Combines two partial values of a loop-carried accumulator.
+using Combine =
+    function_ref<Value(OpBuilder &, Location, Value partial, Value acc)>;
+
+/// The loop of emitVectorLoop with its full chunks of `chunk` elements as
+/// the iterations of an scf.forall (threads, on the CPU), when there are at
+/// least two. With `hasOut`, inits[0] is a destination tensor whose
+/// position i holds element i * outDiv (the body writes it relative to
+/// `base`); every other init is an accumulator whose init is the identity
+/// of `combine`: each chunk starts from it, and the partial results of the
+/// chunks are combined in chunk order, then the remainder runs on. The
+/// callers' accumulators are exact (integer counts, maxima), so the result
+/// does not depend on the chunking.
+SmallVector<Value> emitChunkedVectorLoop(OpBuilder &b, Location loc,
+                                         int64_t n, int64_t width,
+                                         int64_t chunk, bool hasOut,
+                                         int64_t outDiv, ValueRange inits,
+                                         VectorBody body, Combine combine) {
+  chunk = chunk / (width * outDiv) * (width * outDiv);
+  int64_t chunks = chunk > 0 ? n / chunk : 0;
+  if (chunks < 2)
+    return emitVectorLoop(b, loc, n, width, inits, body);
+
+  // Per-chunk partials of the accumulators: tensor<chunks x T> (scalars)
+  // or tensor<chunks x lanes x T> (vectors).
+  unsigned first = hasOut ? 1 : 0;
+  SmallVector<Value> outputs;
+  if (hasOut)
+    outputs.push_back(inits[0]);
+  for (Value acc : inits.drop_front(first)) {
+    SmallVector<int64_t> shape{chunks};
+    Type element = acc.getType();
+    if (auto vt = dyn_cast<VectorType>(element)) {
+      shape.append(vt.getShape().begin(), vt.getShape().end());
+      element = vt.getElementType();
+    }
+    outputs.push_back(tensor::EmptyOp::create(b, loc, shape, element));
+  }
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)}, outputs,
+      std::nullopt);
+  {
+    OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
+    Value c = forall.getInductionVars()[0];
+    ValueRange shared = forall.getRegionIterArgs();
+    Value start = arith::MulIOp::create(nb, loc, c, cIndex(nb, loc, chunk));
+    Value outStart;
+    SmallVector<Value> loopInits;
+    if (hasOut) {
+      outStart = outDiv == 1 ? start
+                             : arith::DivUIOp::create(nb, loc, start,
+                                                      cIndex(nb, loc, outDiv));
+      auto outType = cast<RankedTensorType>(shared[0].getType());
+      auto sliceType = RankedTensorType::get({chunk / outDiv},
+                                             outType.getElementType());
+      loopInits.push_back(tensor::ExtractSliceOp::create(
+          nb, loc, sliceType, shared[0], ArrayRef<OpFoldResult>{outStart},
+          ArrayRef<OpFoldResult>{nb.getIndexAttr(chunk / outDiv)},
+          ArrayRef<OpFoldResult>{nb.getIndexAttr(1)}));
+    }
+    llvm::append_range(loopInits, inits.drop_front(first));
+    Value end = arith::AddIOp::create(nb, loc, start, cIndex(nb, loc, chunk));
+    auto loop = scf::ForOp::create(
+        nb, loc, start, end, cIndex(nb, loc, width), loopInits,
+        [&](OpBuilder &lb, Location l, Value iv, ValueRange args) {
+          scf::YieldOp::create(lb, l,
+                               body(lb, l, iv, start, false, width, args));
+        });
+    nb.setInsertionPointToEnd(forall.getTerminator().getBody());
+    for (auto [i, result] : llvm::enumerate(loop.getResults())) {
+      Value dest = shared[i];
+      if (hasOut && i == 0) {
+        tensor::ParallelInsertSliceOp::create(
+            nb, loc, result, dest, ArrayRef<OpFoldResult>{outStart},
+            ArrayRef<OpFoldResult>{nb.getIndexAttr(chunk / outDiv)},
+            ArrayRef<OpFoldResult>{nb.getIndexAttr(1)});
+        continue;
+      }
+      // One row of the partials: [c] or [c, 0..lanes).
+      auto destType = cast<RankedTensorType>(dest.getType());
+      SmallVector<int64_t> rowShape(destType.getShape());
+      rowShape[0] = 1;
+      auto rowType = RankedTensorType::get(rowShape, destType.getElementType());
+      Value row;
+      OpBuilder rb(forall.getTerminator()); // before the terminator
+      if (isa<VectorType>(result.getType())) {
+        Value empty = tensor::EmptyOp::create(rb, loc, rowShape,
+                                              destType.getElementType());
+        Value c0 = cIndex(rb, loc, 0);
+        SmallVector<bool> inBounds{true};
+        auto vt = cast<VectorType>(result.getType());
+        auto v2 = VectorType::get({1, vt.getNumElements()},
+                                  vt.getElementType());
+        Value r2 = vector::ShapeCastOp::create(rb, loc, v2, result);
+        row = vector::TransferWriteOp::create(rb, loc, r2, empty,
+                                              ValueRange{c0, c0},
+                                              ArrayRef<bool>{true, true})
+                  .getResult();
+      } else {
+        row = tensor::FromElementsOp::create(rb, loc, rowType,
+                                             ValueRange{result});
+      }
+      SmallVector<OpFoldResult> offsets(rowShape.size(), nb.getIndexAttr(0));
+      offsets[0] = c;
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t d : rowShape)
+        sizes.push_back(nb.getIndexAttr(d));
+      SmallVector<OpFoldResult> strides(rowShape.size(), nb.getIndexAttr(1));
+      tensor::ParallelInsertSliceOp::create(nb, loc, row, dest, offsets, sizes,
+                                            strides);
+    }
+  }
+
+  // Combine the partials in chunk order, then run the remainder.
+  SmallVector<Value> values;
+  if (hasOut)
+    values.push_back(forall.getResult(0));
+  for (auto [index, initValue] : llvm::enumerate(inits.drop_front(first))) {
+    Value init = initValue;
+    Value partials = forall.getResult(first + index);
+    auto loop = scf::ForOp::create(
+        b, loc, cIndex(b, loc, 0), cIndex(b, loc, chunks), cIndex(b, loc, 1),
+        ValueRange{init},
+        [&](OpBuilder &lb, Location l, Value c, ValueRange args) {
+          Value partial;
+          if (auto vt = dyn_cast<VectorType>(init.getType())) {
+            Value c0 = cIndex(lb, l, 0);
+            Value pad = arith::ConstantOp::create(
+                lb, l, lb.getZeroAttr(vt.getElementType()));
+            auto v2 = VectorType::get({1, vt.getNumElements()},
+                                      vt.getElementType());
+            Value r2 = vector::TransferReadOp::create(
+                lb, l, v2, partials, ValueRange{c, c0}, pad,
+                ArrayRef<bool>{true, true});
+            partial = vector::ShapeCastOp::create(lb, l, vt, r2);
+          } else {
+            partial = tensor::ExtractOp::create(lb, l, partials, ValueRange{c});
+          }
+          scf::YieldOp::create(lb, l, combine(lb, l, partial, args[0]));
+        });
+    values.push_back(loop.getResult(0));
+  }
+  return emitVectorLoop(b, loc, n, width, values, body, chunks * chunk);
 }
 
 VectorType vecOf(int64_t width, Type elementType) {
@@ -151,14 +302,14 @@ Value halfIndex(OpBuilder &b, Location loc, Value iv) {
 /// units, divided by `scale` when it is given.
 Value emitDecodeLoop(OpBuilder &b, Location loc, FormatAttr format,
                      Value codes, int64_t n, Value scale, Type resultElement,
-                     int64_t width) {
+                     int64_t width, int64_t chunk) {
   Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{n},
                                        resultElement);
   bool four = format.getBitWidth() == 4;
-  SmallVector<Value> out = emitVectorLoop(
-      b, loc, n, width, ValueRange{init},
-      [&](OpBuilder &nb, Location nloc, Value iv, bool tail, int64_t,
-          ValueRange args) -> SmallVector<Value> {
+  SmallVector<Value> out = emitChunkedVectorLoop(
+      b, loc, n, width, chunk, /*hasOut=*/true, /*outDiv=*/1, ValueRange{init},
+      [&](OpBuilder &nb, Location nloc, Value iv, Value base, bool tail,
+          int64_t, ValueRange args) -> SmallVector<Value> {
         Value vcodes;
         if (four) {
           Value bytes = readVector(nb, nloc, codes, halfIndex(nb, nloc, iv),
@@ -194,25 +345,31 @@ Value emitDecodeLoop(OpBuilder &b, Location loc, FormatAttr format,
         if (resultElement != nb.getF32Type())
           vals = arith::TruncFOp::create(nb, nloc,
                                          vecOf(width, resultElement), vals);
-        return {writeVector(nb, nloc, vals, args[0], iv, !tail)};
-      });
+        Value at = arith::SubIOp::create(nb, nloc, iv, base);
+        return {writeVector(nb, nloc, vals, args[0], at, !tail)};
+      },
+      /*combine=*/nullptr);
   return out[0];
 }
 
 /// Emits max|x| over a flat f32 tensor (NaN-propagating, so a NaN anywhere
 /// gives NaN; Inf gives Inf).
-Value emitAbsMax(OpBuilder &b, Location loc, Value flat, int64_t width) {
+Value emitAbsMax(OpBuilder &b, Location loc, Value flat, int64_t width,
+                 int64_t chunk) {
   int64_t n = cast<RankedTensorType>(flat.getType()).getNumElements();
   auto vt = vecOf(width, b.getF32Type());
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(vt, b.getF32FloatAttr(0.0f)));
-  SmallVector<Value> acc = emitVectorLoop(
-      b, loc, n, width, ValueRange{zero},
-      [&](OpBuilder &nb, Location nloc, Value iv, bool tail, int64_t,
+  SmallVector<Value> acc = emitChunkedVectorLoop(
+      b, loc, n, width, chunk, /*hasOut=*/false, 1, ValueRange{zero},
+      [&](OpBuilder &nb, Location nloc, Value iv, Value, bool tail, int64_t,
           ValueRange args) -> SmallVector<Value> {
         Value v = readVector(nb, nloc, flat, iv, width, !tail);
         Value a = math::AbsFOp::create(nb, nloc, v);
         return {arith::MaximumFOp::create(nb, nloc, args[0], a)};
+      },
+      [](OpBuilder &nb, Location l, Value partial, Value acc) -> Value {
+        return arith::MaximumFOp::create(nb, l, acc, partial);
       });
   return vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
                                      acc[0]);
@@ -359,8 +516,8 @@ struct UnpackLowering : OpConversionPattern<UnpackOp> {
 
 struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   QuantizeLowering(const TypeConverter &converter, MLIRContext *ctx,
-                   int64_t width)
-      : OpConversionPattern(converter, ctx), width(width) {}
+                   int64_t width, int64_t chunk)
+      : OpConversionPattern(converter, ctx), width(width), chunk(chunk) {}
 
   LogicalResult
   matchAndRewrite(QuantizeOp op, OneToNOpAdaptor adaptor,
@@ -391,10 +548,11 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
     if (withCounters)
       inits.append({zero64, zero64, zero64});
 
-    SmallVector<Value> results = emitVectorLoop(
-        rewriter, loc, n, width, inits,
-        [&](OpBuilder &b, Location l, Value iv, bool tail, int64_t count,
-            ValueRange args) -> SmallVector<Value> {
+    SmallVector<Value> results = emitChunkedVectorLoop(
+        rewriter, loc, n, width, chunk, /*hasOut=*/true,
+        /*outDiv=*/four ? 2 : 1, inits,
+        [&](OpBuilder &b, Location l, Value iv, Value base, bool tail,
+            int64_t count, ValueRange args) -> SmallVector<Value> {
           auto vf32 = vecOf(width, f32);
           Value v = readVector(b, l, flat, iv, width, !tail);
           if (v.getType() != vf32)
@@ -444,10 +602,12 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
                 b, l, DenseElementsAttr::get(byteType, b.getI8IntegerAttr(4)));
             Value bytes = arith::OrIOp::create(
                 b, l, lo, arith::ShLIOp::create(b, l, hi, four8));
+            Value at = arith::SubIOp::create(b, l, iv, base);
             next.push_back(writeVector(b, l, bytes, args[0],
-                                       halfIndex(b, l, iv), !tail));
+                                       halfIndex(b, l, at), !tail));
           } else {
-            next.push_back(writeVector(b, l, codes, args[0], iv, !tail));
+            Value at = arith::SubIOp::create(b, l, iv, base);
+            next.push_back(writeVector(b, l, codes, args[0], at, !tail));
           }
           if (withCounters) {
             Value masks[3] = {enc.saturated, enc.flushed, enc.nonfinite};
@@ -460,6 +620,9 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
             }
           }
           return next;
+        },
+        [](OpBuilder &b, Location l, Value partial, Value acc) -> Value {
+          return arith::AddIOp::create(b, l, acc, partial);
         });
 
     SmallVector<SmallVector<Value>> replacements;
@@ -471,12 +634,13 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   }
 
   int64_t width;
+  int64_t chunk;
 };
 
 struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
   DequantizeLowering(const TypeConverter &converter, MLIRContext *ctx,
-                     int64_t width)
-      : OpConversionPattern(converter, ctx), width(width) {}
+                     int64_t width, int64_t chunk)
+      : OpConversionPattern(converter, ctx), width(width), chunk(chunk) {}
 
   LogicalResult
   matchAndRewrite(DequantizeOp op, OneToNOpAdaptor adaptor,
@@ -487,18 +651,19 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
     Storage s = storageOf(adaptor.getInput());
     Value flat = emitDecodeLoop(rewriter, loc, qtype.getFormat(), s.codes,
                                 qtype.getNumElements(), s.scale,
-                                resultType.getElementType(), width);
+                                resultType.getElementType(), width, chunk);
     rewriter.replaceOp(op, unflatten(rewriter, loc, flat, qtype.getShape()));
     return success();
   }
 
   int64_t width;
+  int64_t chunk;
 };
 
 struct GradScaleLowering : OpConversionPattern<GradScaleOp> {
   GradScaleLowering(const TypeConverter &converter, MLIRContext *ctx,
-                    int64_t width)
-      : OpConversionPattern(converter, ctx), width(width) {}
+                    int64_t width, int64_t chunk)
+      : OpConversionPattern(converter, ctx), width(width), chunk(chunk) {}
 
   LogicalResult
   matchAndRewrite(GradScaleOp op, OneToNOpAdaptor adaptor,
@@ -512,7 +677,7 @@ struct GradScaleLowering : OpConversionPattern<GradScaleOp> {
     using P = arith::CmpFPredicate;
 
     Value flat = flatten(rewriter, loc, input);
-    Value m0 = emitAbsMax(rewriter, loc, flat, width);
+    Value m0 = emitAbsMax(rewriter, loc, flat, width, chunk);
     Value nonFinite = sb.isNonFinite(m0);
     Value isZero = sb.fcmp(P::OEQ, m0, sb.f32(0.0f));
     Value one = sb.f32(1.0f);
@@ -559,12 +724,13 @@ struct GradScaleLowering : OpConversionPattern<GradScaleOp> {
   }
 
   int64_t width;
+  int64_t chunk;
 };
 
 struct ComputeScaleLowering : OpConversionPattern<ComputeScaleOp> {
   ComputeScaleLowering(const TypeConverter &converter, MLIRContext *ctx,
-                       int64_t width)
-      : OpConversionPattern(converter, ctx), width(width) {}
+                       int64_t width, int64_t chunk)
+      : OpConversionPattern(converter, ctx), width(width), chunk(chunk) {}
 
   LogicalResult
   matchAndRewrite(ComputeScaleOp op, OneToNOpAdaptor adaptor,
@@ -576,7 +742,7 @@ struct ComputeScaleLowering : OpConversionPattern<ComputeScaleOp> {
     using P = arith::CmpFPredicate;
     Value one = sb.f32(1.0f);
     if (op.getRule() == ScaleRule::amax) {
-      Value amax = emitAbsMax(rewriter, loc, flat, width);
+      Value amax = emitAbsMax(rewriter, loc, flat, width, chunk);
       Value bad = arith::OrIOp::create(rewriter, loc, sb.isNonFinite(amax),
                                        sb.fcmp(P::OEQ, amax, sb.f32(0.0f)));
       Value s = arith::DivFOp::create(
@@ -641,19 +807,20 @@ struct ComputeScaleLowering : OpConversionPattern<ComputeScaleOp> {
   }
 
   int64_t width;
+  int64_t chunk;
 };
 
 struct LowpMatmulLowering : OpConversionPattern<LowpMatmulOp> {
   LowpMatmulLowering(const TypeConverter &converter, MLIRContext *ctx,
-                     int64_t width)
-      : OpConversionPattern(converter, ctx), width(width) {}
+                     int64_t width, int64_t chunk)
+      : OpConversionPattern(converter, ctx), width(width), chunk(chunk) {}
 
   /// Decodes a qtensor operand into an f32 tensor of values in format units.
   Value decodeOperand(OpBuilder &b, Location loc, QTensorType type,
                       Storage s) const {
     Value flat = emitDecodeLoop(b, loc, type.getFormat(), s.codes,
                                 type.getNumElements(), /*scale=*/Value(),
-                                b.getF32Type(), width);
+                                b.getF32Type(), width, chunk);
     return unflatten(b, loc, flat, type.getShape());
   }
 
@@ -835,6 +1002,7 @@ struct LowpMatmulLowering : OpConversionPattern<LowpMatmulOp> {
   }
 
   int64_t width;
+  int64_t chunk;
 };
 
 //===----------------------------------------------------------------------===//
@@ -877,8 +1045,8 @@ struct ConvertFP4ToStandardPass
                                                          target);
     patterns.add<PackLowering, UnpackLowering>(converter, ctx);
     patterns.add<QuantizeLowering, DequantizeLowering, GradScaleLowering,
-                 ComputeScaleLowering, LowpMatmulLowering>(converter, ctx,
-                                                           vectorWidth);
+                 ComputeScaleLowering, LowpMatmulLowering>(
+        converter, ctx, vectorWidth, parallelChunk);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();
@@ -887,8 +1055,10 @@ struct ConvertFP4ToStandardPass
 
 } // namespace
 
-void ::fp4::addFP4ToStandardPasses(OpPassManager &pm) {
-  pm.addPass(createConvertFP4ToStandard());
+void ::fp4::addFP4ToStandardPasses(OpPassManager &pm, int64_t parallelChunk) {
+  ::fp4::ConvertFP4ToStandardOptions options;
+  options.parallelChunk = parallelChunk;
+  pm.addPass(createConvertFP4ToStandard(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -17,6 +17,9 @@
 // RUN: fp4-numerics-check gen -o %t/gtiny.npy --count 1280 --shape 128x10 --constant 1e-38
 // RUN: fp4-numerics-check gen -o %t/go.npy --count 100003 --seed 4 --log-uniform -20,3
 // RUN: fp4-numerics-check gen -o %t/gonan.npy --count 100003 --seed 4 --log-uniform -20,3 --set 100002=-nan
+// RUN: fp4-numerics-check gen -o %t/gl.npy --count 300007 --seed 5 --log-uniform -20,3
+// RUN: fp4-numerics-check gen -o %t/glnan.npy --count 300007 --seed 5 --log-uniform -20,3 --set 150001=nan
+// RUN: fp4-numerics-check gen -o %t/glinf.npy --count 300007 --seed 5 --log-uniform -20,3 --set 65536=-inf
 // RUN: fp4-numerics-check scalar -o %t/s0.npy --f32 0
 // RUN: fp4-numerics-check scalar -o %t/s0x1p-126.npy --f32 0x1p-126
 // RUN: fp4-numerics-check scalar -o %t/s0.5.npy --f32 0.5
@@ -227,6 +230,30 @@
 // RUN:   --result %t/r29.npy --next %t/n29.npy | FileCheck %s --check-prefix=C29
 // C29: gradscale radix2_fp4 delayed: 100003 elements, 0 mismatches
 // C29-NEXT: {{.*}}, used 0x3f000000 (0.5), next 0x3e800000 (0.25)
+
+// current_e4m3_large: 300007 elements, more than two parallel chunks of the
+// CPU pipeline (65536 elements each, then a remainder with a vector tail):
+// the chunks' maxima are combined exactly, a NaN or an Inf in any chunk
+// reaches the result.
+// RUN: fp4-run %s --entry current_e4m3_large --input %t/gl.npy --input %t/s0.npy --output %t/r30.npy --output %t/n30.npy
+// RUN: fp4-numerics-check gradscale --format e4m3 --mode current --input %t/gl.npy --scale 0 \
+// RUN:   --result %t/r30.npy --next %t/n30.npy | FileCheck %s --check-prefix=C30
+// C30: gradscale e4m3 current: 300007 elements, 0 mismatches
+// RUN: fp4-run %s --entry current_e4m3_large --input %t/glnan.npy --input %t/s4.npy --output %t/r31.npy --output %t/n31.npy
+// RUN: fp4-numerics-check gradscale --format e4m3 --mode current --input %t/glnan.npy --scale 4 \
+// RUN:   --result %t/r31.npy --next %t/n31.npy | FileCheck %s --check-prefix=C31
+// C31: gradscale e4m3 current: 300007 elements, 0 mismatches
+// C31-NEXT: {{.*}}, used 0x40800000 (4), next 0x40000000 (2)
+// RUN: fp4-run %s --entry current_e4m3_large --input %t/glinf.npy --input %t/s4.npy --output %t/r32.npy --output %t/n32.npy
+// RUN: fp4-numerics-check gradscale --format e4m3 --mode current --input %t/glinf.npy --scale 4 \
+// RUN:   --result %t/r32.npy --next %t/n32.npy | FileCheck %s --check-prefix=C32
+// C32: gradscale e4m3 current: 300007 elements, 0 mismatches
+// C32-NEXT: {{.*}}, used 0x40800000 (4), next 0x40000000 (2)
+
+func.func @current_e4m3_large(%g: tensor<300007xf32>, %s: f32) -> (tensor<300007xf32>, f32) {
+  %r, %used, %next = fp4.gradscale %g, %s mode(current) {format = #fp4.format<e4m3>} : tensor<300007xf32>
+  return %r, %next : tensor<300007xf32>, f32
+}
 
 func.func @delayed_radix4_even(%g: tensor<128x10xf32>, %s: f32) -> (tensor<128x10xf32>, f32) {
   %r, %used, %next = fp4.gradscale %g, %s {format = #fp4.format<radix4, even>} : tensor<128x10xf32>
