@@ -45,6 +45,19 @@ def FP4LowpMatmulToInteger
     with `bound=int32` at most 2^31 - 1, where the result is the exactly
     rounded sum (it can differ from the f32 definition when partial sums
     exceed 2^24 units). Other ops are left to `convert-fp4-to-standard`.
+
+    Low-precision convolutions: `fp4-apply-recipe` writes a quantized
+    convolution as `linalg.conv_2d_nchw_fchw {fp4.lowp}` on operands in
+    format units (`fp4.dequantize(fp4.pack(codes, 1.0))`) from a zero
+    fill. When both formats are integers (int4, uint4: no NaN codes, no
+    fractional bits), the bound holds for `K = C * KH * KW` and there are at
+    least 32 filters, the convolution becomes the same integer GEMM over the
+    whole batch: `W[F, K] x col[K, N * OH * OW]`, with the im2col windows
+    copied from the decoded bytes (one `scf.forall` iteration per k), then
+    `f32(acc)` transposed to `[N, F, OH, OW]`. Every partial sum is an exact
+    integer in both forms, so the result is the f32 convolution's to the
+    bit. Below 32 filters the layout work costs more than the faster
+    products save (docs/performance.md).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

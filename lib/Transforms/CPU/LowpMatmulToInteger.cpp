@@ -24,6 +24,9 @@
 #include "fp4/Numerics/Numerics.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
@@ -97,6 +100,45 @@ struct OperandPlan {
   int64_t offset = 0; // added to every value (A only)
   bool zeroExtend = false;
 };
+
+/// The integer layouts of a GEMM's two operands: u8 x s8 quads for
+/// vpdpbusd, else i16 pairs; nullopt when a pair of i16 products could
+/// exceed `limit`.
+struct GemmPlan {
+  OperandPlan a, b;
+  int64_t group = 2;
+};
+std::optional<GemmPlan> planGemm(const IntegerFormat &fa,
+                                 const IntegerFormat &fb, bool vnni,
+                                 int64_t limit, MLIRContext *ctx) {
+  GemmPlan plan{{fa, {}, 0, false}, {fb, {}, 0, false}, 2};
+  OperandPlan &a = plan.a, &b = plan.b;
+  bool quads = false;
+  if (vnni) {
+    auto fitsS8 = [](const IntegerFormat &f) { return f.maxAbs <= 127; };
+    auto fitsU8 = [](const IntegerFormat &f) {
+      return f.nonNegative && f.maxAbs <= 255;
+    };
+    if (fitsU8(fb) && fitsS8(fa)) {
+      b.zeroExtend = true;
+      quads = true;
+    } else if (fitsU8(fa) && fitsS8(fb)) {
+      a.zeroExtend = true;
+      quads = true;
+    } else if (fitsS8(fb) && 2 * fa.maxAbs <= 255) {
+      a.offset = fa.maxAbs;
+      a.zeroExtend = true;
+      quads = true;
+    }
+  }
+  plan.group = quads ? 4 : 2;
+  a.elementType = b.elementType =
+      IntegerType::get(ctx, quads ? 8 : 16);
+  // A pair of i16 products must not overflow vpmaddwd's i32 sum.
+  if (!quads && 2 * fa.maxAbs * fb.maxAbs > limit)
+    return std::nullopt;
+  return plan;
+}
 
 Value cIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
@@ -313,113 +355,22 @@ Value reduce2D(OpBuilder &b, Location loc, Value t, int64_t dim,
       .getResult(0);
 }
 
-struct LowpMatmulToIntegerPass
-    : ::fp4::impl::FP4LowpMatmulToIntegerBase<LowpMatmulToIntegerPass> {
-  using Base::Base;
-
-  void runOnOperation() override {
-    int64_t limit;
-    if (bound == "f32-exact") {
-      limit = int64_t(1) << 24;
-    } else if (bound == "int32") {
-      limit = std::numeric_limits<int32_t>::max();
-    } else {
-      getOperation().emitError("fp4-lowp-matmul-to-integer: bound must be "
-                               "f32-exact or int32, got '")
-          << bound << "'";
-      return signalPassFailure();
-    }
-    SmallVector<LowpMatmulOp> ops;
-    getOperation().walk([&](LowpMatmulOp op) { ops.push_back(op); });
-    IRRewriter rewriter(&getContext());
-    for (LowpMatmulOp op : ops)
-      (void)rewrite(rewriter, op, limit);
-  }
-
-  LogicalResult rewrite(IRRewriter &rewriter, LowpMatmulOp op, int64_t limit);
-};
-
-LogicalResult LowpMatmulToIntegerPass::rewrite(IRRewriter &rewriter,
-                                               LowpMatmulOp op,
-                                               int64_t limit) {
-  if (op.getAccumulation() != Accumulation::f32)
-    return failure();
-  auto lhsType = cast<QTensorType>(op.getLhs().getType());
-  auto rhsType = cast<QTensorType>(op.getRhs().getType());
-  std::optional<IntegerFormat> fa = getIntegerFormat(lhsType.getFormat());
-  std::optional<IntegerFormat> fb = getIntegerFormat(rhsType.getFormat());
-  if (!fa || !fb)
-    return failure();
-  bool ta = op.getTransposeA(), tb = op.getTransposeB();
-  int64_t m = ta ? lhsType.getShape()[1] : lhsType.getShape()[0];
-  int64_t k = ta ? lhsType.getShape()[0] : lhsType.getShape()[1];
-  int64_t n = tb ? rhsType.getShape()[0] : rhsType.getShape()[1];
-  if (m <= 0 || n <= 0 || k <= 0)
-    return failure();
-  // The compile-time bound on every partial sum (exact in f32 / in i32).
-  __int128 worst = static_cast<__int128>(k) * fa->maxAbs * fb->maxAbs;
-  if (worst > limit)
-    return failure();
-
-  // Layout: u8 x s8 quads for vpdpbusd, else i16 pairs.
-  OperandPlan a{*fa, {}, 0, false}, b{*fb, {}, 0, false};
-  Type i8 = rewriter.getI8Type(), i16 = rewriter.getI16Type(),
-       i32 = rewriter.getI32Type();
-  int64_t group = 2;
-  a.elementType = b.elementType = i16;
-  if (vnni) {
-    auto fitsS8 = [](const IntegerFormat &f) { return f.maxAbs <= 127; };
-    auto fitsU8 = [](const IntegerFormat &f) {
-      return f.nonNegative && f.maxAbs <= 255;
-    };
-    if (fitsU8(*fb) && fitsS8(*fa)) {
-      b.zeroExtend = true;
-      group = 4;
-    } else if (fitsU8(*fa) && fitsS8(*fb)) {
-      a.zeroExtend = true;
-      group = 4;
-    } else if (fitsS8(*fb) && 2 * fa->maxAbs <= 255) {
-      a.offset = fa->maxAbs;
-      a.zeroExtend = true;
-      group = 4;
-    }
-    if (group == 4)
-      a.elementType = b.elementType = i8;
-  }
-  // A pair of i16 products must not overflow vpmaddwd's i32 sum.
-  if (group == 2 && 2 * fa->maxAbs * fb->maxAbs > limit)
-    return failure();
-
-  Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
-  auto ua = UnpackOp::create(rewriter, loc, op.getLhs());
-  auto ub = UnpackOp::create(rewriter, loc, op.getRhs());
-
-  auto tableOf = [](const OperandPlan &p) {
-    SmallVector<int64_t> t;
-    for (int c = 0; c < 16; ++c)
-      t.push_back(p.format.isNaN[c] ? p.offset
-                                    : p.format.value[c] + p.offset);
-    return t;
-  };
-  auto [aFlat, aMask] = emitDecode(
-      rewriter, loc, ua.getCodes(), lhsType.getNumElements(), a.elementType,
-      tableOf(a), a.format.isNaN, a.format.hasNaN);
-  auto [bFlat, bMask] = emitDecode(
-      rewriter, loc, ub.getCodes(), rhsType.getNumElements(), b.elementType,
-      tableOf(b), b.format.isNaN, b.format.hasNaN);
-
+/// acc[m, n] = sum_k op(A)[m, k] * op(B)[k, n] in i32, on the decoded
+/// integer operands: `aMK` is [m, k]; `bStored` is [k, n], or [n, k] with
+/// `tb`. The operands are laid out as `plan` says (zero-padded k).
+Value emitIntegerGemm(OpBuilder &rewriter, Location loc, const GemmPlan &plan,
+                      Value aMK, Value bStored, bool tb, int64_t m, int64_t k,
+                      int64_t n) {
+  const OperandPlan &a = plan.a, &b = plan.b;
+  int64_t group = plan.group;
+  Type i32 = rewriter.getI32Type();
   int64_t kp = (k + group - 1) / group * group, kq = kp / group;
   int64_t np = (n + 15) / 16 * 16;
   // A[m, kq, g]: k contiguous per row, zero-padded (the padding must be 0
   // also when A carries an offset: it is not part of the correction).
-  Value aMK = expand(rewriter, loc, aFlat, lhsType.getShape());
-  if (ta)
-    aMK = transpose(rewriter, loc, aMK, {1, 0});
   Value a3 = expand(rewriter, loc, padHigh(rewriter, loc, aMK, {m, kp}),
                     {m, kq, group}, {{0}, {1, 2}});
   // B[kq, np, g].
-  Value bStored = expand(rewriter, loc, bFlat, rhsType.getShape());
   Value b3;
   if (tb) {
     b3 = expand(rewriter, loc, padHigh(rewriter, loc, bStored, {np, kp}),
@@ -465,14 +416,272 @@ LogicalResult LowpMatmulToIntegerPass::rewrite(IRRewriter &rewriter,
           })
           .getResult(0);
 
-  // Side inputs of the final step: the offset correction sum_k B[k, n] and
-  // the NaN flags of the rows of op(A) and the columns of op(B).
   if (np != n)
     acc = tensor::ExtractSliceOp::create(
         rewriter, loc, RankedTensorType::get({m, n}, i32), acc, ValueRange{},
         ValueRange{}, ValueRange{}, rewriter.getDenseI64ArrayAttr({0, 0}),
         rewriter.getDenseI64ArrayAttr({m, n}),
         rewriter.getDenseI64ArrayAttr({1, 1}));
+  return acc;
+}
+
+/// The packed codes and format of `units` when it is the values of a
+/// quantized tensor in format units, `dequantize(pack(codes, 1.0))` (how
+/// fp4-apply-recipe feeds a low-precision convolution).
+std::optional<std::pair<Value, QTensorType>> unitsOf(Value units) {
+  auto dq = units.getDefiningOp<DequantizeOp>();
+  if (!dq)
+    return std::nullopt;
+  auto pack = dq.getInput().getDefiningOp<PackOp>();
+  if (!pack || !matchPattern(pack.getScale(), m_OneFloat()))
+    return std::nullopt;
+  return std::make_pair(pack.getCodes(),
+                        cast<QTensorType>(pack.getResult().getType()));
+}
+
+/// A low-precision convolution of fp4-apply-recipe (`linalg.conv_2d_nchw_fchw
+/// {fp4.lowp}` on operands in format units, from zero) as one integer GEMM
+/// over the whole batch: W[f, (c, kh, kw)] x col[(c, kh, kw), (n, oh, ow)],
+/// with the im2col copies made on the decoded 1-byte (or 2-byte) integers
+/// instead of f32. Every product and partial sum is an exact integer below
+/// the bound, as in the f32 convolution it replaces, so the result is the
+/// same to the bit.
+LogicalResult rewriteConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
+                          bool vnni, int64_t limit) {
+  if (!conv->hasAttr("fp4.lowp"))
+    return failure();
+  Value init = conv.getDpsInits()[0];
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!fill || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+    return failure();
+  auto xs = unitsOf(conv.getDpsInputs()[0]);
+  auto ws = unitsOf(conv.getDpsInputs()[1]);
+  if (!xs || !ws)
+    return failure();
+  std::optional<IntegerFormat> fw = getIntegerFormat(ws->second.getFormat());
+  std::optional<IntegerFormat> fx = getIntegerFormat(xs->second.getFormat());
+  if (!fw || !fx || fw->hasNaN || fx->hasNaN || fw->shift || fx->shift)
+    return failure();
+  ArrayRef<int64_t> xShape = xs->second.getShape(),
+                    wShape = ws->second.getShape();
+  auto yType = cast<RankedTensorType>(conv.getResult(0).getType());
+  ArrayRef<int64_t> yShape = yType.getShape();
+  int64_t nImg = xShape[0], c = xShape[1], f = wShape[0], kh = wShape[2],
+          kw = wShape[3], oh = yShape[2], ow = yShape[3];
+  int64_t sh = conv.getStrides().getValues<int64_t>()[0],
+          sw = conv.getStrides().getValues<int64_t>()[1],
+          dh = conv.getDilations().getValues<int64_t>()[0],
+          dw = conv.getDilations().getValues<int64_t>()[1];
+  int64_t k = c * kh * kw, p = nImg * oh * ow;
+  // Below 32 filters the GEMM is a few register rows tall and the layout
+  // work (im2col and quad interleave of bytes, i32 -> f32, transpose of the
+  // result) outweighs the faster products: measured 2x slower than the f32
+  // convolution at 16 filters, 1.4x faster at 32, 2.75x at 64
+  // (docs/performance.md).
+  if (f < 32)
+    return failure();
+  // The window copies drop one unit dimension of [N, 1, OH, OW] (and of
+  // [1, N, OH, OW]); with another unit dimension that drop is ambiguous
+  // (and crashes memref.subview folding in MLIR 22). Such layers (1 x 1
+  // outputs, one image) are small: they keep the f32 convolution.
+  if (nImg < 2 || oh < 2 || ow < 2)
+    return failure();
+  __int128 worst = static_cast<__int128>(k) * fw->maxAbs * fx->maxAbs;
+  if (worst > limit)
+    return failure();
+  std::optional<GemmPlan> plan =
+      planGemm(*fw, *fx, vnni, limit, rewriter.getContext());
+  if (!plan)
+    return failure();
+
+  Location loc = conv.getLoc();
+  rewriter.setInsertionPoint(conv);
+  auto tableOf = [](const OperandPlan &pl) {
+    SmallVector<int64_t> t;
+    for (int code = 0; code < 16; ++code)
+      t.push_back(pl.format.value[code] + pl.offset);
+    return t;
+  };
+  bool noNaN[16] = {};
+  Value wFlat = emitDecode(rewriter, loc, ws->first, f * k,
+                           plan->a.elementType, tableOf(plan->a), noNaN,
+                           false)
+                    .first;
+  Value xFlat = emitDecode(rewriter, loc, xs->first, nImg * c * xShape[2] *
+                                                         xShape[3],
+                           plan->b.elementType, tableOf(plan->b), noNaN,
+                           false)
+                    .first;
+  Value wMK = expand(rewriter, loc, wFlat, {f, k});
+  Value x = expand(rewriter, loc, xFlat, xShape);
+
+  // col[q, n, oh, ow] = x[n, c, oh * sh + kh * dh, ow * sw + kw * dw] for
+  // q = (c, kh, kw): one strided window copy per q.
+  Type et = plan->b.elementType;
+  auto windowType = RankedTensorType::get({nImg, oh, ow}, et);
+  Value col = tensor::EmptyOp::create(rewriter, loc,
+                                      ArrayRef<int64_t>{k, nImg, oh, ow}, et);
+  // One scf.forall over q (threads take whole windows; the copies inside
+  // stay sequential).
+  auto forall = scf::ForallOp::create(
+      rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(k)},
+      ValueRange{col}, std::nullopt);
+  {
+    OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
+    Location l = loc;
+    Value q = forall.getInductionVars()[0];
+    Value shared = forall.getRegionIterArgs()[0];
+    Value kwI = arith::RemUIOp::create(nb, l, q, cIndex(nb, l, kw));
+    Value rest = arith::DivUIOp::create(nb, l, q, cIndex(nb, l, kw));
+    Value khI = arith::RemUIOp::create(nb, l, rest, cIndex(nb, l, kh));
+    Value cI = arith::DivUIOp::create(nb, l, rest, cIndex(nb, l, kh));
+    Value hOff = arith::MulIOp::create(nb, l, khI, cIndex(nb, l, dh));
+    Value wOff = arith::MulIOp::create(nb, l, kwI, cIndex(nb, l, dw));
+    auto I = [&](int64_t v) -> OpFoldResult { return nb.getIndexAttr(v); };
+    Value window = tensor::ExtractSliceOp::create(
+        nb, l, windowType, x, ArrayRef<OpFoldResult>{I(0), cI, hOff, wOff},
+        ArrayRef<OpFoldResult>{I(nImg), I(1), I(oh), I(ow)},
+        ArrayRef<OpFoldResult>{I(1), I(1), I(sh), I(sw)});
+    SmallVector<OpFoldResult> offsets{q, I(0), I(0), I(0)};
+    SmallVector<OpFoldResult> sizes{I(1), I(nImg), I(oh), I(ow)};
+    SmallVector<OpFoldResult> ones(4, I(1));
+    Value dst = tensor::ExtractSliceOp::create(nb, l, windowType, shared,
+                                               offsets, sizes, ones);
+    Value copied = linalg::CopyOp::create(nb, l, window, dst).getResult(0);
+    nb.setInsertionPointToEnd(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(nb, l, copied, shared, offsets,
+                                          sizes, ones);
+  }
+  Value bStored = tensor::CollapseShapeOp::create(
+      rewriter, loc, RankedTensorType::get({k, p}, et), forall.getResult(0),
+      ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+
+  Value acc = emitIntegerGemm(rewriter, loc, *plan, wMK, bStored,
+                              /*tb=*/false, f, k, p);
+  // Units: f32(acc - offset * sum_k col[k, p]); exact (|acc| < 2^24).
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
+  SmallVector<Value> inputs{acc};
+  SmallVector<AffineMap> maps{AffineMap::get(2, 0, {i, j}, ctx)};
+  if (plan->a.offset) {
+    inputs.push_back(reduce2D(rewriter, loc, bStored, 0, /*orMask=*/false));
+    maps.push_back(AffineMap::get(2, 0, {j}, ctx));
+  }
+  maps.push_back(AffineMap::get(2, 0, {i, j}, ctx));
+  Type f32 = rewriter.getF32Type();
+  Value offset = arith::ConstantOp::create(
+      rewriter, loc, rewriter.getI32IntegerAttr(plan->a.offset));
+  Value out = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{f, p},
+                                      f32);
+  Value units =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{out.getType()}, inputs, ValueRange{out},
+          maps,
+          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                        utils::IteratorType::parallel},
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value v = args[0];
+            if (inputs.size() > 1)
+              v = arith::SubIOp::create(
+                  nb, l, v, arith::MulIOp::create(nb, l, offset, args[1]));
+            linalg::YieldOp::create(
+                nb, l, ValueRange{arith::SIToFPOp::create(nb, l, f32, v)});
+          })
+          .getResult(0);
+  // [f, (n, oh, ow)] -> [n, f, oh, ow].
+  Value units4 = expand(rewriter, loc, units, {f, nImg, oh, ow},
+                        {{0}, {1, 2, 3}});
+  rewriter.replaceOp(conv, transpose(rewriter, loc, units4, {1, 0, 2, 3}));
+  return success();
+}
+
+struct LowpMatmulToIntegerPass
+    : ::fp4::impl::FP4LowpMatmulToIntegerBase<LowpMatmulToIntegerPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    int64_t limit;
+    if (bound == "f32-exact") {
+      limit = int64_t(1) << 24;
+    } else if (bound == "int32") {
+      limit = std::numeric_limits<int32_t>::max();
+    } else {
+      getOperation().emitError("fp4-lowp-matmul-to-integer: bound must be "
+                               "f32-exact or int32, got '")
+          << bound << "'";
+      return signalPassFailure();
+    }
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::Conv2DNchwFchwOp> convs;
+    getOperation().walk(
+        [&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
+    for (linalg::Conv2DNchwFchwOp conv : convs)
+      (void)rewriteConv(rewriter, conv, vnni, limit);
+    SmallVector<LowpMatmulOp> ops;
+    getOperation().walk([&](LowpMatmulOp op) { ops.push_back(op); });
+    for (LowpMatmulOp op : ops)
+      (void)rewrite(rewriter, op, limit);
+  }
+
+  LogicalResult rewrite(IRRewriter &rewriter, LowpMatmulOp op, int64_t limit);
+};
+
+LogicalResult LowpMatmulToIntegerPass::rewrite(IRRewriter &rewriter,
+                                               LowpMatmulOp op,
+                                               int64_t limit) {
+  if (op.getAccumulation() != Accumulation::f32)
+    return failure();
+  auto lhsType = cast<QTensorType>(op.getLhs().getType());
+  auto rhsType = cast<QTensorType>(op.getRhs().getType());
+  std::optional<IntegerFormat> fa = getIntegerFormat(lhsType.getFormat());
+  std::optional<IntegerFormat> fb = getIntegerFormat(rhsType.getFormat());
+  if (!fa || !fb)
+    return failure();
+  bool ta = op.getTransposeA(), tb = op.getTransposeB();
+  int64_t m = ta ? lhsType.getShape()[1] : lhsType.getShape()[0];
+  int64_t k = ta ? lhsType.getShape()[0] : lhsType.getShape()[1];
+  int64_t n = tb ? rhsType.getShape()[0] : rhsType.getShape()[1];
+  if (m <= 0 || n <= 0 || k <= 0)
+    return failure();
+  // The compile-time bound on every partial sum (exact in f32 / in i32).
+  __int128 worst = static_cast<__int128>(k) * fa->maxAbs * fb->maxAbs;
+  if (worst > limit)
+    return failure();
+
+  std::optional<GemmPlan> plan =
+      planGemm(*fa, *fb, vnni, limit, rewriter.getContext());
+  if (!plan)
+    return failure();
+  OperandPlan a = plan->a, b = plan->b;
+
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  auto ua = UnpackOp::create(rewriter, loc, op.getLhs());
+  auto ub = UnpackOp::create(rewriter, loc, op.getRhs());
+
+  auto tableOf = [](const OperandPlan &p) {
+    SmallVector<int64_t> t;
+    for (int c = 0; c < 16; ++c)
+      t.push_back(p.format.isNaN[c] ? p.offset
+                                    : p.format.value[c] + p.offset);
+    return t;
+  };
+  auto [aFlat, aMask] = emitDecode(
+      rewriter, loc, ua.getCodes(), lhsType.getNumElements(), a.elementType,
+      tableOf(a), a.format.isNaN, a.format.hasNaN);
+  auto [bFlat, bMask] = emitDecode(
+      rewriter, loc, ub.getCodes(), rhsType.getNumElements(), b.elementType,
+      tableOf(b), b.format.isNaN, b.format.hasNaN);
+
+  Value aMK = expand(rewriter, loc, aFlat, lhsType.getShape());
+  if (ta)
+    aMK = transpose(rewriter, loc, aMK, {1, 0});
+  Value bStored = expand(rewriter, loc, bFlat, rhsType.getShape());
+  Value acc = emitIntegerGemm(rewriter, loc, *plan, aMK, bStored, tb, m, k, n);
+  MLIRContext *ctx = rewriter.getContext();
+
+  // Side inputs of the final step: the offset correction sum_k B[k, n] and
+  // the NaN flags of the rows of op(A) and the columns of op(B).
   SmallVector<Value> inputs{acc};
   SmallVector<AffineMap> maps;
   AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
