@@ -448,9 +448,9 @@ TrainingModel::load(StringRef path, const TrainingModelOptions &options) {
   fp4::registerAllDialects(registry);
   model->context = std::make_unique<MLIRContext>(registry);
   MLIRContext *ctx = model->context.get();
-  // The compiled code is single-threaded and so is the compilation here:
-  // avoid MLIR's thread pool on a small machine.
-  ctx->disableMultithreading();
+  // MLIR's thread pool runs the function passes of the CPU pipeline on
+  // many functions at once (the loop nests fp4-cpu-outline-loops makes);
+  // the compiled code is the same either way.
 
   if (path.ends_with(".onnx")) {
 #ifdef FP4_TRAIN_HAVE_ONNX
