@@ -23,6 +23,16 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/ExecutionEngine/JITEventListener.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
+#include "llvm/ExecutionEngine/SectionMemoryManager.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+#include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -41,6 +51,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <thread>
 
 using namespace fp4;
 using namespace mlir;
@@ -276,6 +287,234 @@ static void optimizeModule(llvm::Module &module, unsigned optLevel,
   mpm.run(module, mam);
 }
 
+//===----------------------------------------------------------------------===//
+// Host code: an ORC JIT compiling on every core
+//===----------------------------------------------------------------------===//
+
+namespace fp4 {
+/// The machine code of one lowered module, kept alive by the runners.
+///
+/// The LLVM module is split into one partition per core (llvm::SplitModule;
+/// the outlined loop nests make many small functions, so the partitions are
+/// balanced), each moved into an LLVMContext of its own through bitcode, and
+/// ORC optimizes and compiles the partitions concurrently. A step function's
+/// LLVM time is spread over the cores instead of one.
+class HostCode {
+public:
+  static llvm::Expected<std::shared_ptr<HostCode>>
+  create(ModuleOp module, unsigned optLevel, ArrayRef<std::string> packed,
+         llvm::function_ref<void(StringRef)> phase);
+
+  /// The `void(void **)` entry point of `name` (made by create).
+  llvm::Expected<void (*)(void **)> lookupPacked(StringRef name) {
+    llvm::Expected<llvm::orc::ExecutorAddr> addr =
+        jit->lookup(packedName(name));
+    if (!addr)
+      return addr.takeError();
+    return addr->toPtr<void (*)(void **)>();
+  }
+
+  ~HostCode() {
+    if (jit)
+      llvm::consumeError(jit->deinitialize(jit->getMainJITDylib()));
+  }
+
+private:
+  static std::string packedName(StringRef name) {
+    return ("_fp4_packed_" + name).str();
+  }
+  /// `void _fp4_packed_NAME(void **args)`: calls NAME with *args[i].
+  static void addPackedEntry(llvm::Module &module, llvm::Function &func);
+
+  /// LLVM's perf listener (a process-wide object LLVM owns), or null.
+  llvm::JITEventListener *perfListener = nullptr;
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+};
+} // namespace fp4
+
+void HostCode::addPackedEntry(llvm::Module &module, llvm::Function &func) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::IRBuilder<> builder(ctx);
+  auto *type = llvm::FunctionType::get(builder.getVoidTy(),
+                                       {builder.getPtrTy()}, false);
+  auto *entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
+                                       packedName(func.getName()), module);
+  builder.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", entry));
+  llvm::Value *list = entry->getArg(0);
+  SmallVector<llvm::Value *> args;
+  for (auto [index, arg] : llvm::enumerate(func.args())) {
+    llvm::Value *slot = builder.CreateGEP(builder.getPtrTy(), list,
+                                          builder.getInt64(index));
+    llvm::Value *ptr = builder.CreateLoad(builder.getPtrTy(), slot);
+    args.push_back(builder.CreateLoad(arg.getType(), ptr));
+  }
+  builder.CreateCall(&func, args);
+  builder.CreateRetVoid();
+}
+
+llvm::Expected<std::shared_ptr<HostCode>>
+HostCode::create(ModuleOp module, unsigned optLevel,
+                 ArrayRef<std::string> packed,
+                 llvm::function_ref<void(StringRef)> phase) {
+  std::shared_ptr<HostCode> code(new HostCode());
+  auto context = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, *context);
+  if (!llvmModule)
+    return makeError("cannot translate the module to LLVM IR");
+
+  // Compile for this machine: the JIT's code generator is not told the host
+  // CPU, so every function carries it as attributes (without them AVX-512
+  // code runs about 2.7x slower here).
+  llvm::Expected<llvm::orc::JITTargetMachineBuilder> jtmb =
+      llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!jtmb)
+    return jtmb.takeError();
+  jtmb->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(optLevel));
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
+      jtmb->createTargetMachine();
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  std::string cpu = (*machine)->getTargetCPU().str();
+  std::string features = (*machine)->getTargetFeatureString().str();
+  for (llvm::Function &function : *llvmModule) {
+    if (function.isDeclaration())
+      continue;
+    function.addFnAttr("target-cpu", cpu);
+    function.addFnAttr("target-features", features);
+  }
+  for (const std::string &name : packed) {
+    llvm::Function *func = llvmModule->getFunction(name);
+    if (!func)
+      return makeError("no function '" + name + "' in the LLVM module");
+    addPackedEntry(*llvmModule, *func);
+  }
+
+  // One partition per core, each in its own context.
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  unsigned defined = 0;
+  for (llvm::Function &function : *llvmModule)
+    defined += !function.isDeclaration();
+  unsigned parts = std::min(cores, std::max(1u, defined / 64));
+  std::vector<llvm::orc::ThreadSafeModule> modules;
+  llvm::Error splitError = llvm::Error::success();
+  if (parts > 1) {
+    llvm::SplitModule(
+        *llvmModule, parts,
+        [&](std::unique_ptr<llvm::Module> part) {
+          SmallVector<char, 0> buffer;
+          llvm::raw_svector_ostream os(buffer);
+          llvm::WriteBitcodeToFile(*part, os);
+          auto partContext = std::make_unique<llvm::LLVMContext>();
+          llvm::Expected<std::unique_ptr<llvm::Module>> parsed =
+              llvm::parseBitcodeFile(
+                  llvm::MemoryBufferRef(StringRef(buffer.data(), buffer.size()),
+                                        "partition"),
+                  *partContext);
+          if (!parsed) {
+            splitError = llvm::joinErrors(std::move(splitError),
+                                          parsed.takeError());
+            return;
+          }
+          modules.emplace_back(std::move(*parsed), std::move(partContext));
+        },
+        /*PreserveLocals=*/false);
+  } else {
+    modules.emplace_back(std::move(llvmModule), std::move(context));
+  }
+  if (splitError)
+    return std::move(splitError);
+
+  // FP4_JIT_PERF=1: tell `perf` about the generated functions (profile with
+  // `perf record -k 1`, then `perf inject --jit`; docs/performance.md).
+  if (const char *perfEnv = std::getenv("FP4_JIT_PERF");
+      perfEnv && StringRef(perfEnv) != "0")
+    code->perfListener = llvm::JITEventListener::createPerfJITEventListener();
+  llvm::JITEventListener *listener = code->perfListener;
+  llvm::orc::JITTargetMachineBuilder builderCopy = *jtmb;
+  llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> jit =
+      llvm::orc::LLJITBuilder()
+          .setJITTargetMachineBuilder(std::move(*jtmb))
+          .setNumCompileThreads(parts > 1 ? parts : 0)
+          .setObjectLinkingLayerCreator(
+              [listener](llvm::orc::ExecutionSession &session)
+                  -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
+                auto layer =
+                    std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(
+                        session, [](const llvm::MemoryBuffer &) {
+                          return std::make_unique<llvm::SectionMemoryManager>();
+                        });
+                if (listener)
+                  layer->registerJITEventListener(*listener);
+                return std::move(layer);
+              })
+          .create();
+  if (!jit)
+    return jit.takeError();
+  code->jit = std::move(*jit);
+  llvm::orc::LLJIT &lljit = *code->jit;
+
+  // The optimizer runs per partition, on the compile threads.
+  lljit.getIRTransformLayer().setTransform(
+      [optLevel, builderCopy](llvm::orc::ThreadSafeModule tsm,
+                              llvm::orc::MaterializationResponsibility &)
+          -> llvm::Expected<llvm::orc::ThreadSafeModule> {
+        llvm::orc::JITTargetMachineBuilder perThread = builderCopy;
+        auto tm = perThread.createTargetMachine();
+        if (!tm)
+          return tm.takeError();
+        tsm.withModuleDo([&](llvm::Module &m) {
+          optimizeModule(m, optLevel, tm->get());
+        });
+        return std::move(tsm);
+      });
+
+  // Symbols of the process (libc, libm, libomp) and memrefCopy.
+  llvm::orc::JITDylib &main = lljit.getMainJITDylib();
+  auto generator =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+          lljit.getDataLayout().getGlobalPrefix());
+  if (!generator)
+    return generator.takeError();
+  main.addGenerator(std::move(*generator));
+  llvm::orc::SymbolMap runtime;
+  runtime[lljit.mangleAndIntern(kMemrefCopyName)] = {
+      llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
+      llvm::JITSymbolFlags::Exported};
+  if (llvm::Error e = main.define(llvm::orc::absoluteSymbols(runtime)))
+    return std::move(e);
+
+  // Add the partitions and compile them all at once: one lookup of a
+  // defined symbol of each partition, so that they materialize in parallel.
+  llvm::orc::SymbolLookupSet wanted;
+  for (llvm::orc::ThreadSafeModule &tsm : modules) {
+    tsm.withModuleDo([&](llvm::Module &m) {
+      for (llvm::Function &function : m)
+        if (!function.isDeclaration() && !function.hasLocalLinkage()) {
+          wanted.add(lljit.mangleAndIntern(function.getName()));
+          break;
+        }
+    });
+    if (llvm::Error e = lljit.addIRModule(std::move(tsm)))
+      return std::move(e);
+  }
+  phase("LLVM IR translation");
+  llvm::Expected<llvm::orc::SymbolMap> all =
+      lljit.getExecutionSession().lookup(
+          // Partitions' own functions are hidden (SplitModule), not exported.
+          llvm::orc::makeJITDylibSearchOrder(
+              &main, llvm::orc::JITDylibLookupFlags::MatchAllSymbols),
+          std::move(wanted));
+  if (!all)
+    return all.takeError();
+  if (llvm::Error e = lljit.initialize(main))
+    return std::move(e);
+  phase("LLVM optimization and machine code generation");
+  return code;
+}
+
 JitRunner::~JitRunner() = default;
 
 llvm::Expected<std::unique_ptr<JitRunner>>
@@ -431,66 +670,24 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
   });
 
   unsigned optLevel = std::min(options.optLevel, 3u);
-  // Compile for this machine: the JIT's own code generator is not told the
-  // host CPU, so every function carries it as attributes (without them
-  // AVX-512 code runs about 2.7x slower here), and the IR optimizer gets the
-  // host target machine for its cost models.
-  auto hostBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!hostBuilder)
-    return hostBuilder.takeError();
-  auto hostMachine = hostBuilder->createTargetMachine();
-  if (!hostMachine)
-    return hostMachine.takeError();
-  std::shared_ptr<llvm::TargetMachine> machine = std::move(*hostMachine);
-  auto transformer = [optLevel, machine](llvm::Module *module) -> llvm::Error {
-    std::string cpu = machine->getTargetCPU().str();
-    std::string features = machine->getTargetFeatureString().str();
-    for (llvm::Function &function : *module) {
-      if (function.isDeclaration())
-        continue;
-      function.addFnAttr("target-cpu", cpu);
-      function.addFnAttr("target-features", features);
-    }
-    optimizeModule(*module, optLevel, machine.get());
-    return llvm::Error::success();
-  };
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(
-      optLevel); // None, Less, Default, Aggressive
-  engineOptions.enableGDBNotificationListener = false;
-  // FP4_JIT_PERF=1: tell `perf` about the generated functions (profile with
-  // `perf record -k 1`, then `perf inject --jit`; docs/performance.md).
-  const char *perfEnv = std::getenv("FP4_JIT_PERF");
-  engineOptions.enablePerfNotificationListener =
-      perfEnv && StringRef(perfEnv) != "0";
-  llvm::Expected<std::unique_ptr<ExecutionEngine>> created =
-      (endPhase("MLIR passes"), ExecutionEngine::create(*clone, engineOptions));
-  if (!created)
+  llvm::SmallVector<std::string> packed;
+  for (const std::unique_ptr<JitRunner> &runner : runners)
+    packed.push_back(runner->wrapperName);
+  endPhase("MLIR passes");
+  llvm::Expected<std::shared_ptr<HostCode>> code =
+      HostCode::create(*clone, optLevel, packed, endPhase);
+  if (!code)
     return makeError("cannot compile " + what + " for the host: " +
-                     llvm::toString(created.takeError()));
-  std::shared_ptr<ExecutionEngine> engine = std::move(*created);
-
-  // `memref.copy` of non-contiguous memrefs calls into the C runner utils.
-  engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    symbols[interner(kMemrefCopyName)] = {
-        llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
-        llvm::JITSymbolFlags::Exported};
-    return symbols;
-  });
-  // Resolve every symbol now, so that a missing one is an error here.
-  endPhase("LLVM IR translation and optimization");
+                     llvm::toString(code.takeError()));
   for (auto [entry, runner] : llvm::zip_equal(entries, runners)) {
     llvm::Expected<void (*)(void **)> fn =
-        engine->lookupPacked(runner->wrapperName);
+        (*code)->lookupPacked(runner->wrapperName);
     if (!fn)
       return makeError("cannot link '" + entry +
                        "': " + llvm::toString(fn.takeError()));
     runner->packedFn = *fn;
-    runner->engine = engine;
+    runner->engine = *code;
   }
-  endPhase("machine code generation");
   return std::move(runners);
 }
 

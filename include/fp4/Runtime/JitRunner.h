@@ -58,6 +58,7 @@ class FuncOp;
 } // namespace mlir
 
 namespace fp4 {
+class HostCode;
 
 /// One argument or result of a JIT-runnable function.
 struct ArraySpec {
@@ -153,7 +154,7 @@ private:
 
   FunctionSpec spec;
   std::string wrapperName;
-  std::shared_ptr<mlir::ExecutionEngine> engine;
+  std::shared_ptr<HostCode> engine;
   /// The wrapper's packed entry point, resolved once at creation.
   void (*packedFn)(void **) = nullptr;
 };
