@@ -355,6 +355,23 @@ Value reduce2D(OpBuilder &b, Location loc, Value t, int64_t dim,
       .getResult(0);
 }
 
+/// out[i, j] = body(inputs at (i, j)) as an f32 [m, n] tensor; `maps` are
+/// the inputs' indexing maps followed by the output's.
+Value emitF32Map2D(OpBuilder &b, Location loc, ValueRange inputs,
+                   ArrayRef<AffineMap> maps, int64_t m, int64_t n,
+                   function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  Value out = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m, n},
+                                      b.getF32Type());
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{out.getType()}, inputs, ValueRange{out}, maps,
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::parallel},
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, ValueRange{body(nb, l, args)});
+             })
+      .getResult(0);
+}
+
 /// acc[m, n] = sum_k op(A)[m, k] * op(B)[k, n] in i32, on the decoded
 /// integer operands: `aMK` is [m, k]; `bStored` is [k, n], or [n, k] with
 /// `tb`. The operands are laid out as `plan` says (zero-padded k).
@@ -571,23 +588,15 @@ LogicalResult rewriteConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
   Type f32 = rewriter.getF32Type();
   Value offset = arith::ConstantOp::create(
       rewriter, loc, rewriter.getI32IntegerAttr(plan->a.offset));
-  Value out = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{f, p},
-                                      f32);
-  Value units =
-      linalg::GenericOp::create(
-          rewriter, loc, TypeRange{out.getType()}, inputs, ValueRange{out},
-          maps,
-          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                        utils::IteratorType::parallel},
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value v = args[0];
-            if (inputs.size() > 1)
-              v = arith::SubIOp::create(
-                  nb, l, v, arith::MulIOp::create(nb, l, offset, args[1]));
-            linalg::YieldOp::create(
-                nb, l, ValueRange{arith::SIToFPOp::create(nb, l, f32, v)});
-          })
-          .getResult(0);
+  Value units = emitF32Map2D(
+      rewriter, loc, inputs, maps, f, p,
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value v = args[0];
+        if (inputs.size() > 1)
+          v = arith::SubIOp::create(
+              nb, l, v, arith::MulIOp::create(nb, l, offset, args[1]));
+        return arith::SIToFPOp::create(nb, l, f32, v);
+      });
   // [f, (n, oh, ow)] -> [n, f, oh, ow].
   Value units4 = expand(rewriter, loc, units, {f, nImg, oh, ow},
                         {{0}, {1, 2, 3}});
@@ -722,39 +731,29 @@ LogicalResult LowpMatmulToIntegerPass::rewrite(IRRewriter &rewriter,
       rewriter.getF32FloatAttr(std::numeric_limits<float>::quiet_NaN()));
   Value offset = arith::ConstantOp::create(
       rewriter, loc, rewriter.getI32IntegerAttr(a.offset));
-  Value out = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{m, n},
-                                      f32);
-  Value result =
-      linalg::GenericOp::create(
-          rewriter, loc, TypeRange{out.getType()}, inputs, ValueRange{out},
-          maps,
-          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                        utils::IteratorType::parallel},
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value v = args[0];
-            if (corrIndex >= 0)
-              v = arith::SubIOp::create(
-                  nb, l, v,
-                  arith::MulIOp::create(nb, l, offset, args[corrIndex]));
-            Value f = arith::SIToFPOp::create(nb, l, f32, v);
-            if (shift != 0)
-              f = arith::MulFOp::create(nb, l, f, unit);
-            Value isNaN;
-            for (int idx : {rowNaNIndex, colNaNIndex}) {
-              if (idx < 0)
-                continue;
-              Value flag = arith::TruncIOp::create(nb, l, nb.getI1Type(),
-                                                   args[idx]);
-              isNaN = isNaN ? arith::OrIOp::create(nb, l, isNaN, flag)
-                                  .getResult()
-                            : flag;
-            }
-            if (isNaN)
-              f = arith::SelectOp::create(nb, l, isNaN, nan, f);
-            linalg::YieldOp::create(
-                nb, l, ValueRange{arith::DivFOp::create(nb, l, f, denom)});
-          })
-          .getResult(0);
+  Value result = emitF32Map2D(
+      rewriter, loc, inputs, maps, m, n,
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value v = args[0];
+        if (corrIndex >= 0)
+          v = arith::SubIOp::create(
+              nb, l, v, arith::MulIOp::create(nb, l, offset, args[corrIndex]));
+        Value f = arith::SIToFPOp::create(nb, l, f32, v);
+        if (shift != 0)
+          f = arith::MulFOp::create(nb, l, f, unit);
+        Value isNaN;
+        for (int idx : {rowNaNIndex, colNaNIndex}) {
+          if (idx < 0)
+            continue;
+          Value flag =
+              arith::TruncIOp::create(nb, l, nb.getI1Type(), args[idx]);
+          isNaN = isNaN ? arith::OrIOp::create(nb, l, isNaN, flag).getResult()
+                        : flag;
+        }
+        if (isNaN)
+          f = arith::SelectOp::create(nb, l, isNaN, nan, f);
+        return arith::DivFOp::create(nb, l, f, denom);
+      });
   rewriter.replaceOp(op, result);
   return success();
 }
