@@ -20,30 +20,30 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/ExecutionEngine/JITEventListener.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
 #include "llvm/ExecutionEngine/SectionMemoryManager.h"
 #include "llvm/IR/IRBuilder.h"
-#include "llvm/Transforms/Utils/SplitModule.h"
-#include "mlir/Target/LLVMIR/Export.h"
-#include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/StringSet.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
-#include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/CodeGen.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <algorithm>
 #include <chrono>
@@ -324,8 +324,6 @@ private:
   /// `void _fp4_packed_NAME(void **args)`: calls NAME with *args[i].
   static void addPackedEntry(llvm::Module &module, llvm::Function &func);
 
-  /// LLVM's perf listener (a process-wide object LLVM owns), or null.
-  llvm::JITEventListener *perfListener = nullptr;
   std::unique_ptr<llvm::orc::LLJIT> jit;
 };
 } // namespace fp4
@@ -427,10 +425,11 @@ HostCode::create(ModuleOp module, unsigned optLevel,
 
   // FP4_JIT_PERF=1: tell `perf` about the generated functions (profile with
   // `perf record -k 1`, then `perf inject --jit`; docs/performance.md).
+  // The listener is a process-wide object that LLVM owns.
+  llvm::JITEventListener *listener = nullptr;
   if (const char *perfEnv = std::getenv("FP4_JIT_PERF");
       perfEnv && StringRef(perfEnv) != "0")
-    code->perfListener = llvm::JITEventListener::createPerfJITEventListener();
-  llvm::JITEventListener *listener = code->perfListener;
+    listener = llvm::JITEventListener::createPerfJITEventListener();
   llvm::orc::JITTargetMachineBuilder builderCopy = *jtmb;
   llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> jit =
       llvm::orc::LLJITBuilder()
@@ -563,8 +562,8 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
   }
 
   // FP4_COMPILE_TIMING=1: print where compilation spends its time (MLIR
-  // passes, with per-pass detail; LLVM IR translation and optimization;
-  // machine code generation) on stderr.
+  // passes, with per-pass detail; LLVM IR translation; LLVM optimization
+  // and machine code generation) on stderr.
   const char *timingEnv = std::getenv("FP4_COMPILE_TIMING");
   bool timing = timingEnv && StringRef(timingEnv) != "0";
   auto phaseStart = std::chrono::steady_clock::now();
@@ -618,11 +617,9 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
                                  "' was not converted to the LLVM dialect");
 
   // Only the wrappers are called from outside: every other function gets
-  // internal linkage, so that LLVM drops the descriptor fields it does not
-  // read (the sizes and strides of static shapes) from its signature. A step
-  // function takes thousands of scalar arguments otherwise, and one call
-  // with that many arguments is a basic block the code generator handles in
-  // quadratic time.
+  // internal linkage, so that LLVM may drop the descriptor fields it does
+  // not read (the sizes and strides of static shapes) from its signature,
+  // and no packed entry point or exported symbol is made for it.
   for (auto func : clone->getOps<LLVM::LLVMFuncOp>())
     if (!func.isExternal() && !wrappers.contains(func.getSymName()))
       func.setLinkage(LLVM::Linkage::Internal);

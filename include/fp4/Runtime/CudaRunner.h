@@ -22,6 +22,10 @@
 #include <memory>
 #include <string>
 
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
+
 namespace fp4 {
 
 struct CudaRunnerOptions {

@@ -49,7 +49,6 @@
 #include <vector>
 
 namespace mlir {
-class ExecutionEngine;
 class Location;
 class ModuleOp;
 namespace func {

@@ -184,6 +184,7 @@ SmallVector<Value> emitChunkedVectorLoop(OpBuilder &b, Location loc,
                                body(lb, l, iv, start, false, width, args));
         });
     nb.setInsertionPointToEnd(forall.getTerminator().getBody());
+    OpBuilder rb(forall.getTerminator()); // rows: before the terminator
     for (auto [i, result] : llvm::enumerate(loop.getResults())) {
       Value dest = shared[i];
       if (hasOut && i == 0) {
@@ -199,12 +200,10 @@ SmallVector<Value> emitChunkedVectorLoop(OpBuilder &b, Location loc,
       rowShape[0] = 1;
       auto rowType = RankedTensorType::get(rowShape, destType.getElementType());
       Value row;
-      OpBuilder rb(forall.getTerminator()); // before the terminator
       if (isa<VectorType>(result.getType())) {
         Value empty = tensor::EmptyOp::create(rb, loc, rowShape,
                                               destType.getElementType());
         Value c0 = cIndex(rb, loc, 0);
-        SmallVector<bool> inBounds{true};
         auto vt = cast<VectorType>(result.getType());
         auto v2 = VectorType::get({1, vt.getNumElements()},
                                   vt.getElementType());

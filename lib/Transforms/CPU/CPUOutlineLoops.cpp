@@ -94,7 +94,8 @@ struct FP4CPUOutlineLoopsPass
     callee->setAttr("llvm.linkage",
                     LLVM::LinkageAttr::get(b.getContext(),
                                            LLVM::Linkage::Internal));
-    callee->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+    callee->setAttr("passthrough",
+                    b.getArrayAttr({b.getStringAttr("noinline")}));
     symbols.insert(callee); // renames on a clash
     Block *body = callee.addEntryBlock();
     b.setInsertionPointToStart(body);
