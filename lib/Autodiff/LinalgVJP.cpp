@@ -823,3 +823,106 @@ void registerLinalgVJPModels(DialectRegistry &registry) {
   });
 }
 } // namespace fp4
+
+//===----------------------------------------------------------------------===//
+// Cropped input gradients
+//===----------------------------------------------------------------------===//
+
+namespace fp4 {
+/// See Autodiff.h. For one spatial dim, with pad amounts lo/hi, source
+/// extent S, kernel extent E = (K - 1) * dilation and the crop [o, o + n) of
+/// the stride-1 convolution's output: output row r + o reads padded rows
+/// [r + o, r + o + E], so the crop needs the pad amounts lo - o and
+/// n + E - (lo - o) - S (when both are >= 0). Every kept output element sums
+/// the same products of the same window values in the same order.
+void cropConvolutionInputGradients(Operation *root) {
+  SmallVector<tensor::ExtractSliceOp> slices;
+  root->walk([&](tensor::ExtractSliceOp s) { slices.push_back(s); });
+  for (tensor::ExtractSliceOp slice : slices) {
+    Value full = slice.getSource();
+    Operation *conv = full.getDefiningOp();
+    if (!isa_and_nonnull<linalg::Conv2DNchwFchwOp, linalg::Conv2DNgchwGfchwOp>(
+            conv) ||
+        !full.hasOneUse())
+      continue;
+    auto lconv = cast<linalg::LinalgOp>(conv);
+    SmallVector<int64_t> strides =
+        attrValues(conv->getAttrOfType<DenseIntElementsAttr>("strides"), 1);
+    SmallVector<int64_t> dilations =
+        attrValues(conv->getAttrOfType<DenseIntElementsAttr>("dilations"), 1);
+    if (llvm::any_of(strides, [](int64_t s) { return s != 1; }))
+      continue;
+    auto pad = lconv.getDpsInputs()[0].getDefiningOp<tensor::PadOp>();
+    if (!pad || !pad.getLow().empty() || !pad.getHigh().empty() ||
+        !pad.getConstantPaddingValue())
+      continue;
+    auto fullT = tensorType(full);
+    auto sliceT = slice.getResultType();
+    ArrayRef<int64_t> offsets = slice.getStaticOffsets();
+    ArrayRef<int64_t> sizes = slice.getStaticSizes();
+    if (sliceT.getRank() != fullT.getRank() ||
+        llvm::any_of(slice.getStaticStrides(),
+                     [](int64_t s) { return s != 1; }) ||
+        ShapedType::isDynamicShape(offsets) || ShapedType::isDynamicShape(sizes))
+      continue;
+    int64_t rank = fullT.getRank(), sp = rank - 2;
+    bool ok = true;
+    for (int64_t d = 0; d < sp; ++d)
+      ok &= offsets[d] == 0 && sizes[d] == fullT.getDimSize(d);
+    if (!ok)
+      continue;
+    auto srcT = tensorType(pad.getSource());
+    auto filterT = tensorType(lconv.getDpsInputs()[1]);
+    SmallVector<int64_t> lo(pad.getStaticLow()), hi(pad.getStaticHigh());
+    SmallVector<int64_t> padded(tensorType(pad.getResult()).getShape());
+    for (int64_t i = 0; i < 2; ++i) {
+      int64_t d = sp + i;
+      int64_t extent =
+          (filterT.getDimSize(filterT.getRank() - 2 + i) - 1) * dilations[i];
+      lo[d] -= offsets[d];
+      padded[d] = sizes[d] + extent;
+      hi[d] = padded[d] - lo[d] - srcT.getDimSize(d);
+      ok &= lo[d] >= 0 && hi[d] >= 0;
+    }
+    if (!ok)
+      continue;
+
+    OpBuilder b(slice);
+    auto asAttrs = [&](ArrayRef<int64_t> v) {
+      return llvm::map_to_vector(
+          v, [&](int64_t x) -> OpFoldResult { return b.getIndexAttr(x); });
+    };
+    Value newPad = tensor::PadOp::create(
+        b, pad.getLoc(), RankedTensorType::get(padded, srcT.getElementType()),
+        pad.getSource(), asAttrs(lo), asAttrs(hi),
+        pad.getConstantPaddingValue());
+    Value init = lconv.getDpsInits()[0], newInit;
+    auto fill = init.getDefiningOp<linalg::FillOp>();
+    if (fill && fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>()) {
+      Value e = tensor::EmptyOp::create(b, fill.getLoc(), sliceT.getShape(),
+                                        sliceT.getElementType());
+      newInit = linalg::FillOp::create(b, fill.getLoc(), fill.getInputs()[0], e)
+                    .getResult(0);
+    } else {
+      newInit = tensor::ExtractSliceOp::create(
+          b, slice.getLoc(), sliceT, init, slice.getMixedOffsets(),
+          slice.getMixedSizes(), slice.getMixedStrides());
+    }
+    Operation *cropped = b.clone(*conv);
+    cropped->setOperand(0, newPad);
+    cropped->setOperand(2, newInit);
+    cropped->getResult(0).setType(sliceT);
+    slice.replaceAllUsesWith(cropped->getResult(0));
+    slice.erase();
+    conv->erase();
+    if (pad->use_empty())
+      pad.erase();
+    if (fill && fill->use_empty()) {
+      Operation *empty = fill.getOutputs()[0].getDefiningOp();
+      fill.erase();
+      if (empty && empty->use_empty())
+        empty->erase();
+    }
+  }
+}
+} // namespace fp4

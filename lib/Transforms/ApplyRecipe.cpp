@@ -441,6 +441,27 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
       // PACT straight-through estimator (SPEC 4.3): the gradient passes
       // where x < alpha; the rest is alpha's gradient.
       auto t = cast<RankedTensorType>(dx.getType());
+      // A padded convolution's input gradient is already cropped to the
+      // pad's interior (fp4-build-training-step): so is the mask. The
+      // padding itself (0 < alpha) is inside the straight-through region
+      // for alpha > 0, so alpha's gradient loses no term.
+      if (t.getShape() != cast<RankedTensorType>(mask.getType()).getShape()) {
+        auto pad = x.getDefiningOp<tensor::PadOp>();
+        if (!pad || !pad.getLow().empty() ||
+            cast<RankedTensorType>(pad.getSource().getType()).getShape() !=
+                t.getShape())
+          return layer.gradLhs->emitError(
+              "unexpected shape of the convolution's input gradient");
+        SmallVector<OpFoldResult> offsets, sizes, ones;
+        for (auto [lo, n] : llvm::zip(pad.getStaticLow(), t.getShape())) {
+          offsets.push_back(b.getIndexAttr(lo));
+          sizes.push_back(b.getIndexAttr(n));
+          ones.push_back(b.getIndexAttr(1));
+        }
+        mask = tensor::ExtractSliceOp::create(
+            b, l, RankedTensorType::get(t.getShape(), b.getI1Type()), mask,
+            offsets, sizes, ones);
+      }
       AffineMap id = AffineMap::getMultiDimIdentityMap(t.getRank(), ctx);
       Value init = tensor::EmptyOp::create(b, l, t.getShape(),
                                            t.getElementType());

@@ -293,6 +293,11 @@ struct BuildTrainingStepPass
         failed(buildStep(b, forward, /*train=*/false)) ||
         failed(buildEval(b, evalForward ? evalForward : forward)))
       return signalPassFailure();
+    // Input gradients of padded convolutions: compute only the interior the
+    // pad's VJP keeps (docs/autodiff.md).
+    for (StringRef name : {"train_step", "grad_step"})
+      if (auto fn = module.lookupSymbol<func::FuncOp>(name))
+        ::fp4::cropConvolutionInputGradients(fn);
   }
 
   LogicalResult checkForward(func::FuncOp f) {

@@ -36,6 +36,13 @@ buildReverseSweep(mlir::OpBuilder &builder,
                   llvm::DenseMap<mlir::Value, mlir::Value> &adjoints,
                   llvm::function_ref<bool(mlir::Value)> isActive);
 
+/// Rewrites `extract_slice(conv(pad(s), W))` (a stride-1 2-D convolution,
+/// e.g. a convolution's input gradient, whose padded-input cotangent the pad's
+/// VJP crops to the interior) into a convolution that computes only the
+/// crop, from `s` padded less: the same values, with fewer products and no
+/// copy. Leaves every other slice alone.
+void cropConvolutionInputGradients(mlir::Operation *root);
+
 /// `a + b` for two cotangents of the same type (scalar float or ranked
 /// tensor of floats).
 mlir::Value addCotangents(mlir::OpBuilder &builder, mlir::Location loc,
