@@ -69,6 +69,13 @@ bool isZeroFill(Value v) {
          value.getValueAsDouble() == 0.0;
 }
 
+/// A constant +0.0 (not -0.0: the bits of a quantized and decoded zero).
+bool isPositiveZero(Value v) {
+  FloatAttr value;
+  return v && matchPattern(v, m_Constant(&value)) &&
+         value.getValue().isPosZero();
+}
+
 bool isNonNegativeConstant(Value v) {
   FloatAttr value;
   return matchPattern(v, m_Constant(&value)) &&
@@ -411,9 +418,32 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
     Value dx = layer.gradLhs->getResult(0);
     if (needDX) {
       // Matmul: the grad GEMM's first operand is dY; convolution: the
-      // stride-dilated, zero-padded dY (zeros quantize to zero).
-      Quantized qe = quantize(l, gl.getDpsInputs()[0], applied,
-                              formatAttr(ctx, lr.gradDX), true, stochastic,
+      // stride-dilated, zero-padded dY. Zeros quantize to zero and count as
+      // nothing (not saturated, flushed or non-finite), so the convolution's
+      // dY itself is quantized (4x fewer elements for a stride-2 layer) and
+      // the padding and zero-stuffing are rebuilt on its decoded units, where
+      // code generation sees them (fp4-cpu-conv-to-gemm skips the stuffed
+      // zeros). Not with stochastic rounding: its random stream follows
+      // element positions.
+      Value lhs = gl.getDpsInputs()[0];
+      SmallVector<Operation *> zeroChain;
+      while (layer.conv && !stochastic) {
+        Operation *def = lhs.getDefiningOp();
+        if (auto pad = dyn_cast_or_null<tensor::PadOp>(def)) {
+          if (!isPositiveZero(pad.getConstantPaddingValue()))
+            break;
+        } else if (auto ins = dyn_cast_or_null<tensor::InsertSliceOp>(def)) {
+          auto fill = ins.getDest().getDefiningOp<linalg::FillOp>();
+          if (!fill || !isPositiveZero(fill.getInputs()[0]))
+            break;
+        } else {
+          break;
+        }
+        zeroChain.push_back(def);
+        lhs = def->getOperand(0);
+      }
+      Quantized qe = quantize(l, lhs, applied, formatAttr(ctx, lr.gradDX),
+                              true, stochastic,
                               static_cast<int32_t>(4 * layer.id));
       if (!layer.conv) {
         dx = lowpGemm(l, layer.gradLhs, qe, qw, false, true, lr, Value(),
@@ -428,7 +458,16 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
         IRMapping m;
         m.map(w, unitsW);
         Value wtUnits = b.clone(*flip, m)->getResult(0);
-        dx = lowpGemm(l, layer.gradLhs, qe, qw, false, false, lr, Value(),
+        Value dyUnits;
+        if (!zeroChain.empty()) {
+          dyUnits = decodeUnits(l, qe.q);
+          for (Operation *op : llvm::reverse(zeroChain)) {
+            IRMapping chain;
+            chain.map(op->getOperand(0), dyUnits);
+            dyUnits = b.clone(*op, chain)->getResult(0);
+          }
+        }
+        dx = lowpGemm(l, layer.gradLhs, qe, qw, false, false, lr, dyUnits,
                       wtUnits);
       }
       for (int i = 0; i < 3; ++i)
