@@ -98,6 +98,16 @@ def FP4CPUConvToGemm : Pass<"fp4-cpu-conv-to-gemm", "::mlir::func::FuncOp"> {
     original loop order (c, kh, kw for a convolution; n, oh, ow for a weight
     gradient), with one rounding per multiply and add: the results are the
     bits of the scalar loops.
+
+    A stride-1 convolution over a zero-stuffed input (`tensor.pad` of a
+    strided `tensor.insert_slice` into +0, as lib/Autodiff builds the input
+    gradient of a strided convolution) is first split by output phase: per
+    phase, a convolution of the unstuffed input with the sub-filter of the
+    taps that meet nonzero rows, its results inserted with the stride. The
+    products of stuffed zeros are skipped (s x s fewer products); since every
+    sum starts at +0, skipping zero products keeps the bits (for finite
+    filters: a non-finite filter value times a stuffed zero, NaN before, is
+    now not computed).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

@@ -567,6 +567,147 @@ std::optional<ConvGeometry> matchConv(ConvOp op, bool grouped) {
   return geo;
 }
 
+/// True for a constant +0.0 (not -0.0).
+bool isPositiveZero(Value v) {
+  FloatAttr value;
+  return v && matchPattern(v, m_Constant(&value)) &&
+         value.getValue().isPosZero();
+}
+
+/// Splits a stride-1 convolution over a zero-stuffed input - the input
+/// gradient of a strided convolution, pad(insert_slice(dY into zeros,
+/// strides s)) - by output phase. Along one spatial dim, with the pad's low
+/// amount lo, the slice offset off, kernel extent K and stride s, output row
+/// r = s*t + rho reads nonzero rows only through the taps
+/// k = k0 + s*m (k0 = (lo + off - rho) mod s, m = 0, 1, ... while k < K),
+/// namely dY row t + m + delta (delta = (rho + k0 - lo - off) / s). So each
+/// phase (rho_h, rho_w) is a stride-1 convolution of dY (padded where
+/// delta + m runs outside it) with the sub-filter of those taps, whose
+/// result fills every s-th output element. Each output element sums the
+/// products it summed before in the same order, less the ones of stuffed
+/// zeros: adding a zero product changes no sum that starts at +0 (the
+/// results are bit-identical for finite filters; a non-finite filter value
+/// times a stuffed zero was NaN and is now skipped). s x s fewer products.
+void decomposeStuffedConvs(func::FuncOp func, RewriterBase &rw) {
+  SmallVector<linalg::Conv2DNchwFchwOp> convs;
+  func.walk([&](linalg::Conv2DNchwFchwOp c) { convs.push_back(c); });
+  for (linalg::Conv2DNchwFchwOp conv : convs) {
+    auto geo = matchConv(conv, false);
+    if (!geo || geo->sh != 1 || geo->sw != 1 || geo->dh != 1 ||
+        geo->dw != 1)
+      continue;
+    Value init = conv.getOutputs()[0];
+    auto fill = init.getDefiningOp<linalg::FillOp>();
+    if (!fill || !isPositiveZero(fill.getInputs()[0]))
+      continue;
+    auto pad = conv.getInputs()[0].getDefiningOp<tensor::PadOp>();
+    if (!pad || !pad.getLow().empty() || !pad.getHigh().empty() ||
+        !isPositiveZero(pad.getConstantPaddingValue()))
+      continue;
+    auto stuff = pad.getSource().getDefiningOp<tensor::InsertSliceOp>();
+    if (!stuff || !stuff.getOffsets().empty() || !stuff.getSizes().empty() ||
+        !stuff.getStrides().empty())
+      continue;
+    auto zeros = stuff.getDest().getDefiningOp<linalg::FillOp>();
+    if (!zeros || !isPositiveZero(zeros.getInputs()[0]))
+      continue;
+    Value src = stuff.getSource();
+    auto srcT = cast<RankedTensorType>(src.getType());
+    if (srcT.getRank() != 4)
+      continue;
+    ArrayRef<int64_t> offs = stuff.getStaticOffsets(),
+                      strides = stuff.getStaticStrides();
+    if (offs[0] != 0 || offs[1] != 0 || strides[0] != 1 || strides[1] != 1 ||
+        srcT.getDimSize(0) != geo->n || srcT.getDimSize(1) != geo->c ||
+        (strides[2] == 1 && strides[3] == 1))
+      continue;
+
+    struct Phase {
+      int64_t rho, k0, taps, count, delta;
+    };
+    int64_t extent[2] = {geo->kh, geo->kw}, outs[2] = {geo->oh, geo->ow};
+    SmallVector<Phase> phases[2];
+    for (int d = 0; d < 2; ++d) {
+      int64_t s = strides[2 + d], lo = pad.getStaticLow()[2 + d],
+              off = offs[2 + d];
+      for (int64_t rho = 0; rho < std::min(s, outs[d]); ++rho) {
+        Phase p;
+        p.rho = rho;
+        p.k0 = ((lo + off - rho) % s + s) % s;
+        p.taps = p.k0 < extent[d] ? (extent[d] - p.k0 + s - 1) / s : 0;
+        p.count = (outs[d] - rho + s - 1) / s;
+        p.delta = (rho + p.k0 - lo - off) / s;
+        phases[d].push_back(p);
+      }
+    }
+
+    rw.setInsertionPoint(conv);
+    Location loc = conv.getLoc();
+    Type et = srcT.getElementType();
+    auto oT = cast<RankedTensorType>(init.getType());
+    Value result = tensor::EmptyOp::create(rw, loc, oT.getShape(), et);
+    Value zero = arith::ConstantOp::create(rw, loc, rw.getFloatAttr(et, 0.0));
+    Value w = conv.getInputs()[1];
+    for (const Phase &ph : phases[0])
+      for (const Phase &pw : phases[1]) {
+        SmallVector<int64_t> shape = {geo->n, geo->f, ph.count, pw.count};
+        auto phaseT = RankedTensorType::get(shape, et);
+        Value phaseInit = linalg::FillOp::create(
+                              rw, loc, zero,
+                              tensor::EmptyOp::create(rw, loc, shape, et)
+                                  .getResult())
+                              .getResult(0);
+        Value out = phaseInit;
+        // dY rows [delta, delta + count + taps - 1) (zeros outside it).
+        const Phase *p2[2] = {&ph, &pw};
+        int64_t lo[2], hi[2], first[2], len[2];
+        bool any = ph.taps > 0 && pw.taps > 0;
+        for (int d = 0; d < 2 && any; ++d) {
+          int64_t begin = p2[d]->delta,
+                  end = p2[d]->delta + p2[d]->count + p2[d]->taps - 1;
+          int64_t size = srcT.getDimSize(2 + d);
+          first[d] = std::max<int64_t>(begin, 0);
+          int64_t last = std::min(end, size);
+          len[d] = last - first[d];
+          lo[d] = first[d] - begin;
+          hi[d] = end - last;
+          any &= len[d] > 0;
+        }
+        if (any) {
+          SmallVector<int64_t> inShape = {geo->n, geo->c, len[0], len[1]};
+          Value in = tensor::ExtractSliceOp::create(
+              rw, loc, RankedTensorType::get(inShape, et), src,
+              attrs(rw, {0, 0, first[0], first[1]}), attrs(rw, inShape),
+              attrs(rw, {1, 1, 1, 1}));
+          if (lo[0] || lo[1] || hi[0] || hi[1]) {
+            SmallVector<int64_t> padded = {geo->n, geo->c,
+                                           ph.count + ph.taps - 1,
+                                           pw.count + pw.taps - 1};
+            in = tensor::PadOp::create(rw, loc,
+                                       RankedTensorType::get(padded, et), in,
+                                       attrs(rw, {0, 0, lo[0], lo[1]}),
+                                       attrs(rw, {0, 0, hi[0], hi[1]}), zero);
+          }
+          SmallVector<int64_t> wShape = {geo->f, geo->c, ph.taps, pw.taps};
+          Value subW = tensor::ExtractSliceOp::create(
+              rw, loc, RankedTensorType::get(wShape, et), w,
+              attrs(rw, {0, 0, ph.k0, pw.k0}), attrs(rw, wShape),
+              attrs(rw, {1, 1, strides[2], strides[3]}));
+          auto sub = linalg::Conv2DNchwFchwOp::create(
+              rw, loc, TypeRange{phaseT}, ValueRange{in, subW},
+              ValueRange{phaseInit}, conv.getStrides(), conv.getDilations());
+          for (NamedAttribute a : conv->getDiscardableAttrs())
+            sub->setAttr(a.getName(), a.getValue());
+          out = sub.getResult(0);
+        }
+        result = tensor::InsertSliceOp::create(
+            rw, loc, out, result, attrs(rw, {0, 0, ph.rho, pw.rho}),
+            attrs(rw, shape), attrs(rw, {1, 1, strides[2], strides[3]}));
+      }
+    rw.replaceOp(conv, result);
+  }
+}
+
 struct CPUConvToGemmPass
     : fp4::impl::FP4CPUConvToGemmBase<CPUConvToGemmPass> {
   using Base::Base;
@@ -575,12 +716,13 @@ struct CPUConvToGemmPass
     int64_t numThreads =
         threads > 0 ? static_cast<int64_t>(threads) : fp4::getDefaultCPUThreads();
     SmallVector<Operation *> ops;
+    IRRewriter rewriter(&getContext());
+    decomposeStuffedConvs(getOperation(), rewriter);
     getOperation().walk([&](Operation *op) {
       if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNgchwGfchwOp,
               linalg::GenericOp>(op))
         ops.push_back(op);
     });
-    IRRewriter rewriter(&getContext());
     for (Operation *op : ops) {
       rewriter.setInsertionPoint(op);
       Location loc = op->getLoc();
