@@ -69,6 +69,11 @@ bool isZeroFill(Value v) {
          value.getValueAsDouble() == 0.0;
 }
 
+/// The i1 of an i8 mask element (0 or 1).
+Value isSet(OpBuilder &b, Location loc, Value m) {
+  return arith::TruncIOp::create(b, loc, b.getI1Type(), m);
+}
+
 /// A constant +0.0 (not -0.0: the bits of a quantized and decoded zero).
 bool isPositiveZero(Value v) {
   FloatAttr value;
@@ -335,7 +340,7 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
   b.setInsertionPoint(fwd);
   Quantized qw = quantizeWeight(loc, w, lr.weight);
   Quantized qx;
-  Value mask; // PACT: x < alpha (straight-through region), i1 tensor
+  Value mask; // PACT: x < alpha (straight-through region), i8 tensor (0/1)
   Value alpha;
   bool pact = lr.activation == "pact" && isNonNegative(x);
   if (pact) {
@@ -343,11 +348,14 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
     alpha = newArg(b.getF32Type(), aname, "pact_alpha");
     auto xt = cast<RankedTensorType>(x.getType());
     AffineMap id = AffineMap::getMultiDimIdentityMap(xt.getRank(), ctx);
-    auto maskT = RankedTensorType::get(xt.getShape(), b.getI1Type());
+    // i8, not i1: buffers of i1 hold a byte per element while vectors of i1
+    // are packed bits, so the CPU code generation leaves i1 tensors to
+    // scalar loops.
+    auto maskT = RankedTensorType::get(xt.getShape(), b.getI8Type());
     Value clipInit = tensor::EmptyOp::create(b, loc, xt.getShape(),
                                              xt.getElementType());
     Value maskInit = tensor::EmptyOp::create(b, loc, xt.getShape(),
-                                             b.getI1Type());
+                                             b.getI8Type());
     auto clip = linalg::GenericOp::create(
         b, loc, TypeRange{xt, maskT}, ValueRange{x},
         ValueRange{clipInit, maskInit}, ArrayRef<AffineMap>{id, id, id},
@@ -356,7 +364,9 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
           Value inside = arith::CmpFOp::create(
               nb, l, arith::CmpFPredicate::OLT, a[0], alpha);
           Value c = arith::MinimumFOp::create(nb, l, a[0], alpha);
-          linalg::YieldOp::create(nb, l, ValueRange{c, inside});
+          Value inside8 =
+              arith::ExtUIOp::create(nb, l, nb.getI8Type(), inside);
+          linalg::YieldOp::create(nb, l, ValueRange{c, inside8});
         });
     mask = clip.getResult(1);
     Value s = arith::DivFOp::create(b, loc, f32(loc, 15.0), alpha);
@@ -498,7 +508,7 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
           ones.push_back(b.getIndexAttr(1));
         }
         mask = tensor::ExtractSliceOp::create(
-            b, l, RankedTensorType::get(t.getShape(), b.getI1Type()), mask,
+            b, l, RankedTensorType::get(t.getShape(), b.getI8Type()), mask,
             offsets, sizes, ones);
       }
       AffineMap id = AffineMap::getMultiDimIdentityMap(t.getRank(), ctx);
@@ -513,7 +523,7 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
                 linalg::YieldOp::create(
                     nb, ll,
                     ValueRange{arith::SelectOp::create(
-                        nb, ll, a[1], a[0],
+                        nb, ll, isSet(nb, ll, a[1]), a[0],
                         ::fp4::floatConstant(nb, ll, a[0].getType(), 0.0))});
               })
               .getResult(0);
@@ -527,7 +537,7 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
               SmallVector<IteratorType>(t.getRank(), IteratorType::reduction),
               [&](OpBuilder &nb, Location ll, ValueRange a) {
                 Value g = arith::SelectOp::create(
-                    nb, ll, a[1],
+                    nb, ll, isSet(nb, ll, a[1]),
                     ::fp4::floatConstant(nb, ll, a[0].getType(), 0.0), a[0]);
                 linalg::YieldOp::create(
                     nb, ll, ValueRange{arith::AddFOp::create(nb, ll, a[2], g)});

@@ -86,6 +86,6 @@ func.func @forward(%x: tensor<2x1x6x6xf32> {fp4.onnx_name = "x", fp4.role = "inp
 // RECIPE: %[[STUFFED:.*]] = tensor.insert_slice %[[UNITS]] into %{{.*}}[0, 0, 0, 0] [2, 5, 3, 3] [1, 1, 2, 2] : tensor<2x5x3x3xf32> into tensor<2x5x5x5xf32>
 // RECIPE: %[[PADDED:.*]] = tensor.pad %[[STUFFED]] low[0, 0, 1, 1] high[0, 0, 2, 2]
 // RECIPE: linalg.conv_2d_nchw_fchw {{.*}}fp4.lowp{{.*}} ins(%[[PADDED]], %{{.*}} : tensor<2x5x8x8xf32>, tensor<4x5x3x3xf32>)
-// RECIPE: %[[MASK:.*]] = tensor.extract_slice %[[CLIP]]#1[0, 0, 1, 1] [2, 4, 6, 6] [1, 1, 1, 1] : tensor<2x4x8x8xi1> to tensor<2x4x6x6xi1>
-// RECIPE: linalg.generic {{.*}} ins(%[[DX:.*]], %[[MASK]] : tensor<2x4x6x6xf32>, tensor<2x4x6x6xi1>)
-// RECIPE: linalg.generic {{.*}}"reduction", "reduction", "reduction", "reduction"]} ins(%[[DX]], %[[MASK]] : tensor<2x4x6x6xf32>, tensor<2x4x6x6xi1>) outs(%{{.*}} : tensor<f32>)
+// RECIPE: %[[MASK:.*]] = tensor.extract_slice %[[CLIP]]#1[0, 0, 1, 1] [2, 4, 6, 6] [1, 1, 1, 1] : tensor<2x4x8x8xi8> to tensor<2x4x6x6xi8>
+// RECIPE: linalg.generic {{.*}} ins(%[[DX:.*]], %[[MASK]] : tensor<2x4x6x6xf32>, tensor<2x4x6x6xi8>)
+// RECIPE: linalg.generic {{.*}}"reduction", "reduction", "reduction", "reduction"]} ins(%[[DX]], %[[MASK]] : tensor<2x4x6x6xf32>, tensor<2x4x6x6xi8>) outs(%{{.*}} : tensor<f32>)
