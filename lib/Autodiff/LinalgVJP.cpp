@@ -760,8 +760,72 @@ struct PoolModel
       idx = arg.getResult(1);
     }
 
-    Value dX = zerosLike(b, loc, x);
     unsigned rank = dyT.getRank();
+    auto xT = tensorType(x);
+    auto tiles = [&](unsigned d, int64_t k, int64_t s, int64_t dil) {
+      int64_t o = dyT.getDimSize(d);
+      return xT.getDimSize(d) == o * k && (o == 1 || (s == k && dil == 1));
+    };
+    if (tiles(2, KH, strides[0], dilations[0]) &&
+        tiles(3, KW, strides[1], dilations[1])) {
+      // Windows that tile X exactly (global pooling, 2x2 stride 2): every
+      // element of X is in one window, so dX, viewed as [n, c, oh, kh, ow,
+      // kw], is one elementwise op instead of KH * KW strided
+      // read-add-writes. `0 + v`, as the general form adds each window's
+      // contribution to zeros (the same bits, -0 included).
+      int64_t OH = dyT.getDimSize(2), OW = dyT.getDimSize(3);
+      SmallVector<int64_t> shape6 = {xT.getDimSize(0), xT.getDimSize(1), OH,
+                                     KH, OW, KW};
+      auto t6 = RankedTensorType::get(shape6, xT.getElementType());
+      AffineExpr n, c, oh, kh, ow, kw;
+      bindDims(ctx, n, c, oh, kh, ow, kw);
+      AffineMap id6 = AffineMap::getMultiDimIdentityMap(6, ctx);
+      AffineMap toY = AffineMap::get(6, 0, {n, c, oh, ow}, ctx);
+      SmallVector<Value> ins = {dY};
+      SmallVector<AffineMap> maps = {toY};
+      if (IsMax) {
+        ins.push_back(idx);
+        maps.push_back(toY);
+      }
+      maps.push_back(id6);
+      Value init = tensor::EmptyOp::create(b, loc, shape6, xT.getElementType());
+      Value dX6 =
+          linalg::GenericOp::create(
+              b, loc, TypeRange{t6}, ins, ValueRange{init}, maps,
+              SmallVector<IteratorType>(6, IteratorType::parallel),
+              [&](OpBuilder &nb, Location nloc, ValueRange a) {
+                Value zero = ::fp4::floatConstant(nb, nloc, a[0].getType(), 0.0);
+                Value v = a[0];
+                if (IsMax) {
+                  Value i = arith::IndexCastOp::create(
+                      nb, nloc, nb.getI64Type(),
+                      linalg::IndexOp::create(nb, nloc, 3));
+                  Value j = arith::IndexCastOp::create(
+                      nb, nloc, nb.getI64Type(),
+                      linalg::IndexOp::create(nb, nloc, 5));
+                  Value k = arith::AddIOp::create(
+                      nb, nloc,
+                      arith::MulIOp::create(
+                          nb, nloc, i,
+                          arith::ConstantOp::create(
+                              nb, nloc, nb.getI64IntegerAttr(KW))),
+                      j);
+                  Value hit = arith::CmpIOp::create(
+                      nb, nloc, arith::CmpIPredicate::eq, a[1], k);
+                  v = arith::SelectOp::create(nb, nloc, hit, v, zero);
+                }
+                linalg::YieldOp::create(
+                    nb, nloc,
+                    ValueRange{arith::AddFOp::create(nb, nloc, zero, v)});
+              })
+              .getResult(0);
+      operandGrads[0] = tensor::CollapseShapeOp::create(
+          b, loc, xT, dX6,
+          ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}, {4, 5}});
+      return success();
+    }
+
+    Value dX = zerosLike(b, loc, x);
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     SmallVector<IteratorType> par(rank, IteratorType::parallel);
     for (int64_t kh = 0; kh < KH; ++kh)
