@@ -1148,6 +1148,17 @@ void CPUTileAndVectorizePass::tileOtherPart(RewriterBase &rewriter,
       sizes[vdim] = ranges[vdim] / threadsWanted;
       found = true;
     }
+    // The vector dim is the only parallel one and fits one vector (the
+    // channels of a reduction over n, h, w, e.g. BatchNorm's sums): one
+    // shorter vector per thread rather than one thread. Each lane's sum
+    // keeps its order.
+    if (!found && iters[vdim] == IteratorType::parallel &&
+        vlen == ranges[vdim] && ranges[vdim] % threadsWanted == 0 &&
+        ranges[vdim] / threadsWanted >= 8) {
+      sizes[vdim] = ranges[vdim] / threadsWanted;
+      vlen = sizes[vdim];
+      found = true;
+    }
     if (found) {
       FailureOr<linalg::LinalgOp> tiled = tileOp(rewriter, op, sizes, true);
       if (failed(tiled))
