@@ -107,7 +107,9 @@ def FP4CPUConvToGemm : Pass<"fp4-cpu-conv-to-gemm", "::mlir::func::FuncOp"> {
     products of stuffed zeros are skipped (s x s fewer products); since every
     sum starts at +0, skipping zero products keeps the bits (for finite
     filters: a non-finite filter value times a stuffed zero, NaN before, is
-    now not computed).
+    now not computed). Only when every phase has at least 16 output pixels
+    (one f32 vector; smaller phases lose more in vector width than they
+    save).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
