@@ -691,6 +691,19 @@ Value scatterWindow(OpBuilder &b, Location loc, Value dX, Value contrib,
   return tensor::InsertSliceOp::create(b, loc, sum, dX, offsets, sizes, st);
 }
 
+/// kh * KW + kw (i64) inside a linalg body whose loop dims `khDim` and
+/// `kwDim` are the window offsets: the index of a window element.
+Value windowIndex(OpBuilder &b, Location loc, unsigned khDim, unsigned kwDim,
+                  int64_t KW) {
+  auto index = [&](unsigned d) -> Value {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                      linalg::IndexOp::create(b, loc, d));
+  };
+  Value kw = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(KW));
+  return arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, index(khDim), kw), index(kwDim));
+}
+
 template <typename PoolOp, bool IsMax>
 struct PoolModel
     : public VJPOpInterface::ExternalModel<PoolModel<PoolOp, IsMax>, PoolOp> {
@@ -739,17 +752,7 @@ struct PoolModel
                                  IteratorType::reduction,
                                  IteratorType::reduction},
           [&](OpBuilder &nb, Location nloc, ValueRange a) {
-            Value i = arith::IndexCastOp::create(
-                nb, nloc, nb.getI64Type(), linalg::IndexOp::create(nb, nloc, 4));
-            Value j = arith::IndexCastOp::create(
-                nb, nloc, nb.getI64Type(), linalg::IndexOp::create(nb, nloc, 5));
-            Value k = arith::AddIOp::create(
-                nb, nloc,
-                arith::MulIOp::create(
-                    nb, nloc, i,
-                    arith::ConstantOp::create(nb, nloc,
-                                              nb.getI64IntegerAttr(KW))),
-                j);
+            Value k = windowIndex(nb, nloc, 4, 5, KW);
             Value better = arith::CmpFOp::create(
                 nb, nloc, arith::CmpFPredicate::OGT, a[0], a[2]);
             linalg::YieldOp::create(
@@ -797,19 +800,7 @@ struct PoolModel
                 Value zero = ::fp4::floatConstant(nb, nloc, a[0].getType(), 0.0);
                 Value v = a[0];
                 if (IsMax) {
-                  Value i = arith::IndexCastOp::create(
-                      nb, nloc, nb.getI64Type(),
-                      linalg::IndexOp::create(nb, nloc, 3));
-                  Value j = arith::IndexCastOp::create(
-                      nb, nloc, nb.getI64Type(),
-                      linalg::IndexOp::create(nb, nloc, 5));
-                  Value k = arith::AddIOp::create(
-                      nb, nloc,
-                      arith::MulIOp::create(
-                          nb, nloc, i,
-                          arith::ConstantOp::create(
-                              nb, nloc, nb.getI64IntegerAttr(KW))),
-                      j);
+                  Value k = windowIndex(nb, nloc, 3, 5, KW);
                   Value hit = arith::CmpIOp::create(
                       nb, nloc, arith::CmpIPredicate::eq, a[1], k);
                   v = arith::SelectOp::create(nb, nloc, hit, v, zero);
