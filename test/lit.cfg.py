@@ -22,6 +22,19 @@ config.substitutions.append(("%fp4_src_root", config.fp4_src_root))
 config.substitutions.append(("%fp4_obj_root", config.fp4_obj_root))
 
 llvm_config.with_system_environment(["HOME", "TMPDIR", "TMP", "TEMP"])
+
+# glibc's checking malloc with freed memory overwritten: a use after free or
+# a read of uninitialized heap memory in a tool (the fp4 passes, the JIT)
+# crashes or shows in the output instead of working by chance. On for every
+# test where glibc ships the checker (Debian: libc6, libc_malloc_debug.so.0);
+# `lit --param malloc_check=0` turns it off.
+MALLOC_DEBUG_LIB = "/lib/x86_64-linux-gnu/libc_malloc_debug.so.0"
+if lit_config.params.get("malloc_check", "1") != "0" and \
+        os.path.exists(MALLOC_DEBUG_LIB):
+    config.environment["LD_PRELOAD"] = MALLOC_DEBUG_LIB
+    config.environment["MALLOC_CHECK_"] = "3"
+    config.environment["MALLOC_PERTURB_"] = "165"
+    config.available_features.add("malloc-check")
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.fp4_tools_dir, append_path=True)
 

@@ -48,6 +48,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <mutex>
 #include <thread>
 
@@ -58,6 +59,25 @@ using llvm::StringRef;
 /// The C runner utility that lowered `memref.copy` calls for non-contiguous
 /// memrefs.
 static constexpr StringRef kMemrefCopyName = "memrefCopy";
+
+/// The shared object that holds this code (libFP4CAPI.so when loaded by
+/// Python; the process when linked into an executable), opened without
+/// changing its scope. Its dependency tree has the runtimes the compiled code
+/// calls (libomp, libm, libc). The JIT looks symbols up there, not in the
+/// process's global scope: Python loads libFP4CAPI.so with RTLD_LOCAL, so
+/// that libomp does not take over the GOMP_* entry points of a PyTorch loaded
+/// in the same process (which links GNU libgomp).
+static llvm::sys::DynamicLibrary ownLibrary() {
+  static void *handle = []() -> void * {
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void *>(&ownLibrary), &info) &&
+        info.dli_fname)
+      if (void *h = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD))
+        return h;
+    return dlopen(nullptr, RTLD_LAZY);
+  }();
+  return llvm::sys::DynamicLibrary(handle);
+}
 
 /// Name of the unit attribute that makes an i8 result a uint8 array.
 static constexpr StringRef kUnsignedAttrName = "fp4.unsigned";
@@ -468,14 +488,12 @@ HostCode::create(ModuleOp module, unsigned optLevel,
         return std::move(tsm);
       });
 
-  // Symbols of the process (libc, libm, libomp) and memrefCopy.
+  // Symbols of this library's dependencies (libc, libm, libomp) and
+  // memrefCopy.
   llvm::orc::JITDylib &main = lljit.getMainJITDylib();
-  auto generator =
-      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-          lljit.getDataLayout().getGlobalPrefix());
-  if (!generator)
-    return generator.takeError();
-  main.addGenerator(std::move(*generator));
+  main.addGenerator(
+      std::make_unique<llvm::orc::DynamicLibrarySearchGenerator>(
+          ownLibrary(), lljit.getDataLayout().getGlobalPrefix()));
   llvm::orc::SymbolMap runtime;
   runtime[lljit.mangleAndIntern(kMemrefCopyName)] = {
       llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
@@ -641,13 +659,13 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
                        runner->wrapperName + "'");
   }
 
-  // Every declared function must be defined by the process (libc, libm) or
-  // by the symbols registered below; ORC would only report it on stderr.
-  llvm::sys::DynamicLibrary::LoadLibraryPermanently(nullptr);
+  // Every declared function must be defined by this library's dependencies
+  // (libc, libm, libomp) or by the symbols registered below; ORC would only
+  // report it on stderr.
+  llvm::sys::DynamicLibrary library = ownLibrary();
   for (auto func : clone->getOps<LLVM::LLVMFuncOp>()) {
     if (!func.isExternal() || func.getSymName() == kMemrefCopyName ||
-        llvm::sys::DynamicLibrary::SearchForAddressOfSymbol(
-            func.getSymName().str()))
+        library.getAddressOfSymbol(func.getSymName().str().c_str()))
       continue;
     return makeError(
         (formatFileLocation(func.getLoc()).empty()

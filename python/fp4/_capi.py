@@ -32,10 +32,11 @@ def _load():
     tried = []
     for origin, path in _candidates():
         if os.path.exists(path):
-            # RTLD_GLOBAL: the JIT-compiled code calls the OpenMP runtime
-            # (a dependency of the library), which the JIT looks up in the
-            # process's global scope.
-            return ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL), path
+            # RTLD_LOCAL (ctypes' default): the JIT finds the OpenMP runtime
+            # its code calls among the library's own dependencies, and LLVM's
+            # libomp stays out of the global scope, where it would take over
+            # the GOMP_* entry points of a PyTorch (GNU libgomp) loaded later.
+            return ctypes.CDLL(path), path
         tried.append("%s (%s)" % (path, origin))
     raise ImportError(
         "fp4: cannot find %s; tried %s. Build it (cmake --build build "

@@ -408,12 +408,13 @@ canonicalizeRhsLayout(RewriterBase &rewriter, linalg::LinalgOp op,
       perm.push_back(i);
   perm.push_back(pos);
 
+  // generalizeNamedOp erases OP: read what is needed of it first.
+  Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   FailureOr<linalg::GenericOp> generic = linalg::generalizeNamedOp(rewriter,
                                                                    op);
   if (failed(generic))
     return failure();
-  Location loc = op.getLoc();
   Value rhs = generic->getDpsInputOperand(c.rhs)->get();
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   SmallVector<int64_t> shape;
