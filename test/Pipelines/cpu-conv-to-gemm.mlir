@@ -5,29 +5,55 @@
 // windows (strided slices) are copied into col[c*kh*kw, oh*ow] and the
 // convolution is W[f, c*kh*kw] x col: a linalg.matmul on the image's output.
 // One image per thread (scf.forall) when there are at least as many images
-// as threads.
+// as threads. 16 x 16 output pixels: wide enough for one image per GEMM.
 
 // CHECK-LABEL: func.func @conv(
 // CHECK:         scf.forall (%[[N:.*]]) in (4) shared_outs(%[[OUT:.*]] = %arg2)
-// CHECK:           %[[ACC:.*]] = tensor.extract_slice %[[OUT]][%[[N]], 0, 0, 0] [1, 8, 4, 4] [1, 1, 1, 1]
-// CHECK:           %[[IMG:.*]] = tensor.extract_slice %arg0[%[[N]], 0, 0, 0] [1, 3, 10, 11] [1, 1, 1, 1]
+// CHECK:           %[[ACC:.*]] = tensor.extract_slice %[[OUT]][%[[N]], 0, 0, 0] [1, 8, 16, 16] [1, 1, 1, 1]
+// CHECK:           %[[IMG:.*]] = tensor.extract_slice %arg0[%[[N]], 0, 0, 0] [1, 3, 34, 35] [1, 1, 1, 1]
 // CHECK:           %[[IMG3:.*]] = tensor.collapse_shape %[[IMG]] {{\[}}[0, 1], [2], [3]]
 // CHECK:           %[[COL:.*]] = scf.for %[[Q:.*]] = %c0 to %c27 step %c1
-// CHECK:             %[[WIN:.*]] = tensor.extract_slice %[[IMG3]][{{.*}}] [1, 4, 4] [1, 2, 2]
-// CHECK:             linalg.copy ins(%[[WIN]] : tensor<1x4x4xf32>)
-// CHECK:           %[[COL2:.*]] = tensor.collapse_shape %[[COL]] {{\[}}[0], [1, 2, 3]] : tensor<27x1x4x4xf32> into tensor<27x16xf32>
+// CHECK:             %[[WIN:.*]] = tensor.extract_slice %[[IMG3]][{{.*}}] [1, 16, 16] [1, 2, 2]
+// CHECK:             linalg.copy ins(%[[WIN]] : tensor<1x16x16xf32>)
+// CHECK:           %[[COL2:.*]] = tensor.collapse_shape %[[COL]] {{\[}}[0], [1, 2, 3]] : tensor<27x1x16x16xf32> into tensor<27x256xf32>
 // CHECK:           %[[W2:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<8x3x3x3xf32> into tensor<8x27xf32>
-// CHECK:           %[[C2:.*]] = tensor.collapse_shape %[[ACC]] {{\[}}[0, 1], [2, 3]] : tensor<1x8x4x4xf32> into tensor<8x16xf32>
-// CHECK:           linalg.matmul ins(%[[W2]], %[[COL2]] : tensor<8x27xf32>, tensor<27x16xf32>) outs(%[[C2]] : tensor<8x16xf32>)
+// CHECK:           %[[C2:.*]] = tensor.collapse_shape %[[ACC]] {{\[}}[0, 1], [2, 3]] : tensor<1x8x16x16xf32> into tensor<8x256xf32>
+// CHECK:           linalg.matmul ins(%[[W2]], %[[COL2]] : tensor<8x27xf32>, tensor<27x256xf32>) outs(%[[C2]] : tensor<8x256xf32>)
 // CHECK:           tensor.parallel_insert_slice
 // CHECK-NOT:     linalg.conv_2d_nchw_fchw
 // SEQ-LABEL: func.func @conv(
 // SEQ-NOT:     scf.forall
 // SEQ:         scf.for
-func.func @conv(%x: tensor<4x3x10x11xf32>, %w: tensor<8x3x3x3xf32>, %o: tensor<4x8x4x4xf32>) -> tensor<4x8x4x4xf32> {
+func.func @conv(%x: tensor<4x3x34x35xf32>, %w: tensor<8x3x3x3xf32>, %o: tensor<4x8x16x16xf32>) -> tensor<4x8x16x16xf32> {
   %r = linalg.conv_2d_nchw_fchw {strides = dense<2> : tensor<2xi64>, dilations = dense<[1, 2]> : tensor<2xi64>}
-      ins(%x, %w : tensor<4x3x10x11xf32>, tensor<8x3x3x3xf32>) outs(%o : tensor<4x8x4x4xf32>) -> tensor<4x8x4x4xf32>
-  return %r : tensor<4x8x4x4xf32>
+      ins(%x, %w : tensor<4x3x34x35xf32>, tensor<8x3x3x3xf32>) outs(%o : tensor<4x8x16x16xf32>) -> tensor<4x8x16x16xf32>
+  return %r : tensor<4x8x16x16xf32>
+}
+
+// -----
+
+// Images with few output pixels (7 x 7): one GEMM per chunk of 8 images
+// (8 x 49 = 392 columns, not 49), the chunk's accumulator transposed to
+// [f, image, pixel] and back (copies: each sum runs over q in the same
+// order). 16 images: two chunks, one per thread.
+
+// CHECK-LABEL: func.func @conv_small_images(
+// CHECK:         scf.forall (%[[N:.*]]) in (2) shared_outs(%[[OUT:.*]] = %arg2)
+// CHECK:           %[[ACC:.*]] = tensor.extract_slice %[[OUT]][%{{.*}}, 0, 0, 0] [8, 6, 7, 7] [1, 1, 1, 1]
+// CHECK:           %[[COL:.*]] = scf.for %{{.*}} = %c0 to %c8 step %c1
+// CHECK:             scf.for %{{.*}} = %c0 to %c36 step %c1
+// CHECK:           %[[COL2:.*]] = tensor.collapse_shape %[[COL]] {{\[}}[0], [1, 2, 3]] : tensor<36x8x7x7xf32> into tensor<36x392xf32>
+// CHECK:           %[[ACC3:.*]] = tensor.collapse_shape %[[ACC]] {{\[}}[0], [1], [2, 3]] : tensor<8x6x7x7xf32> into tensor<8x6x49xf32>
+// CHECK:           %[[T:.*]] = linalg.transpose ins(%[[ACC3]] : tensor<8x6x49xf32>) outs(%{{.*}} : tensor<6x8x49xf32>) permutation = [1, 0, 2]
+// CHECK:           %[[C2:.*]] = tensor.collapse_shape %[[T]] {{\[}}[0], [1, 2]] : tensor<6x8x49xf32> into tensor<6x392xf32>
+// CHECK:           %[[R:.*]] = linalg.matmul ins(%{{.*}}, %[[COL2]] : tensor<6x36xf32>, tensor<36x392xf32>) outs(%[[C2]] : tensor<6x392xf32>)
+// CHECK:           %[[R3:.*]] = tensor.expand_shape %[[R]]
+// CHECK:           linalg.transpose ins(%[[R3]] : tensor<6x8x49xf32>) outs(%{{.*}} : tensor<8x6x49xf32>) permutation = [1, 0, 2]
+// CHECK:           tensor.parallel_insert_slice
+func.func @conv_small_images(%x: tensor<16x4x9x9xf32>, %w: tensor<6x4x3x3xf32>, %o: tensor<16x6x7x7xf32>) -> tensor<16x6x7x7xf32> {
+  %r = linalg.conv_2d_nchw_fchw {strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<16x4x9x9xf32>, tensor<6x4x3x3xf32>) outs(%o : tensor<16x6x7x7xf32>) -> tensor<16x6x7x7xf32>
+  return %r : tensor<16x6x7x7xf32>
 }
 
 // -----

@@ -175,16 +175,26 @@ Value matmul(OpBuilder &b, Location loc, Value a, Value bm, Value c) {
 /// Runs `body(builder, n, acc) -> acc'` for n in [0, count) over the
 /// tensor `init`, where `acc` is the slice [n] (rank-reduced, `sliceShape`)
 /// of the loop's tensor: an scf.forall when `parallel`, else an scf.for.
+///
+/// With `chunk` > 1 the loop runs over `count` chunks of `chunk` images:
+/// `acc` is the slice [chunk * i, chunk) (not rank-reduced: `sliceShape`
+/// starts with chunk) and `body` gets the chunk's first image.
 Value loopOverImages(OpBuilder &b, Location loc, int64_t count, Value init,
                      ArrayRef<int64_t> sliceShape, bool parallel,
                      function_ref<Value(OpBuilder &, Location, Value, Value)>
-                         body) {
+                         body,
+                     int64_t chunk = 1) {
   auto type = cast<RankedTensorType>(init.getType());
   int64_t rank = type.getRank();
-  SmallVector<int64_t> sizes{1};
+  SmallVector<int64_t> sizes;
+  if (chunk == 1)
+    sizes.push_back(1);
   sizes.append(sliceShape.begin(), sliceShape.end());
-  auto offsetsAt = [&](OpBuilder &nb, Value n) {
+  auto offsetsAt = [&](OpBuilder &nb, Value &n) {
     SmallVector<OpFoldResult> offsets(rank, nb.getIndexAttr(0));
+    if (chunk > 1)
+      n = arith::MulIOp::create(nb, n.getLoc(), n,
+                                cIndex(nb, n.getLoc(), chunk));
     offsets[0] = n;
     return offsets;
   };
@@ -217,10 +227,94 @@ Value loopOverImages(OpBuilder &b, Location loc, int64_t count, Value init,
   return loop.getResult(0);
 }
 
+/// Images per GEMM of a convolution whose images have few output pixels:
+/// one GEMM over `chunk` images' columns, out[f, (i, p)] += W[f, q] *
+/// col[q, (i, p)], has N = chunk * p columns where one image's GEMM would
+/// have p (7 x 7 = 49: 3 vectors of 16 lanes and a 1-lane remainder).
+/// The smallest divisor of n with at least kMinGemmColumns columns and col
+/// of at most 4 MiB; 1 when p alone is wide enough.
+constexpr int64_t kMinGemmColumns = 256;
+
+int64_t imagesPerGemm(const ConvGeometry &geo, Type et) {
+  if (geo.grouped || geo.p() >= kMinGemmColumns)
+    return 1;
+  int64_t bytesPerImage =
+      geo.q() * geo.p() * static_cast<int64_t>(et.getIntOrFloatBitWidth() / 8);
+  int64_t chunk = 1;
+  for (int64_t c = 2; c <= geo.n; ++c) {
+    if (geo.n % c != 0)
+      continue;
+    if (c * bytesPerImage > (int64_t(4) << 20))
+      break;
+    chunk = c;
+    if (c * geo.p() >= kMinGemmColumns)
+      break;
+  }
+  return chunk;
+}
+
+/// Forward convolution of `chunk` images per GEMM (imagesPerGemm): the
+/// accumulator [chunk, f, oh, ow] is transposed to [f, chunk * p] and back,
+/// copies only. Each output element sums W[f, q] * col[q, p] over q in the
+/// same order as the per-image GEMM: the same bits.
+Value emitForwardChunked(OpBuilder &b, Location loc, Value x, Value w,
+                         Value init, const ConvGeometry &geo, int64_t chunk,
+                         bool parallel) {
+  Type et = cast<RankedTensorType>(init.getType()).getElementType();
+  int64_t p = geo.p();
+  return loopOverImages(
+      b, loc, geo.n / chunk, init, {chunk, geo.f, geo.oh, geo.ow}, parallel,
+      [&](OpBuilder &nb, Location l, Value n0, Value acc) -> Value {
+        OpFoldResult z = nb.getIndexAttr(0);
+        Value col = tensor::EmptyOp::create(
+            nb, l, ArrayRef<int64_t>{geo.q(), chunk, geo.oh, geo.ow}, et);
+        auto images = scf::ForOp::create(
+            nb, l, cIndex(nb, l, 0), cIndex(nb, l, chunk), cIndex(nb, l, 1),
+            ValueRange{col},
+            [&](OpBuilder &ib, Location il, Value i, ValueRange iargs) {
+              Value n = arith::AddIOp::create(ib, il, n0, i);
+              Value image = slice(ib, il, x, {n, z, z, z},
+                                  {1, geo.c, geo.h, geo.w},
+                                  {geo.c, geo.h, geo.w});
+              scf::YieldOp::create(
+                  ib, il, emitIm2colInto(ib, il, image, geo, iargs[0], i));
+            });
+        Value col2 = collapse(nb, l, images.getResult(0), {{0}, {1, 2, 3}});
+        Value w2 = collapse(nb, l, w, {{0}, {1, 2, 3}});
+        Value acc3 = collapse(nb, l, acc, {{0}, {1}, {2, 3}});
+        Value accT =
+            linalg::TransposeOp::create(
+                nb, l, acc3,
+                tensor::EmptyOp::create(
+                    nb, l, ArrayRef<int64_t>{geo.f, chunk, p}, et),
+                ArrayRef<int64_t>{1, 0, 2})
+                .getResult()[0];
+        Value c2 = collapse(nb, l, accT, {{0}, {1, 2}});
+        Value r = matmul(nb, l, w2, col2, c2);
+        Value r3 = expandTo(nb, l, r, {geo.f, chunk, p}, {{0}, {1, 2}});
+        Value back =
+            linalg::TransposeOp::create(
+                nb, l, r3,
+                tensor::EmptyOp::create(
+                    nb, l, ArrayRef<int64_t>{chunk, geo.f, p}, et),
+                ArrayRef<int64_t>{1, 0, 2})
+                .getResult()[0];
+        return expandTo(nb, l, back, {chunk, geo.f, geo.oh, geo.ow},
+                        {{0}, {1}, {2, 3}});
+      },
+      chunk);
+}
+
 /// Forward (and input-gradient) convolution: per image and group,
 /// out[f, p] += W[f, q] * col[q, p].
 Value emitForward(OpBuilder &b, Location loc, Value x, Value w, Value init,
-                  const ConvGeometry &geo, bool parallel) {
+                  const ConvGeometry &geo, int64_t numThreads,
+                  bool parallelOK) {
+  Type et = cast<RankedTensorType>(init.getType()).getElementType();
+  if (int64_t chunk = imagesPerGemm(geo, et); chunk > 1)
+    return emitForwardChunked(b, loc, x, w, init, geo, chunk,
+                              parallelOK && geo.n / chunk >= numThreads);
+  bool parallel = parallelOK && geo.n >= numThreads;
   // Per-image output slice: [(g,) f, oh, ow].
   SmallVector<int64_t> outSlice;
   if (geo.grouped)
@@ -748,13 +842,13 @@ struct CPUConvToGemmPass
           rewriter.replaceOp(
               op, emitForward(rewriter, loc, conv.getInputs()[0],
                               conv.getInputs()[1], conv.getOutputs()[0], *geo,
-                              parallelOK && geo->n >= numThreads));
+                              numThreads, parallelOK));
       } else if (auto conv = dyn_cast<linalg::Conv2DNgchwGfchwOp>(op)) {
         if (auto geo = matchConv(conv, true))
           rewriter.replaceOp(
               op, emitForward(rewriter, loc, conv.getInputs()[0],
                               conv.getInputs()[1], conv.getOutputs()[0], *geo,
-                              parallelOK && geo->n >= numThreads));
+                              numThreads, parallelOK));
       } else if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
         if (auto geo = matchFilterGrad(generic))
           rewriter.replaceOp(
