@@ -682,9 +682,8 @@ bool isPositiveZero(Value v) {
 /// zeros: adding a zero product changes no sum that starts at +0 (the
 /// results are bit-identical for finite filters; a non-finite filter value
 /// times a stuffed zero was NaN and is now skipped). s x s fewer products.
-/// Only when every phase has at least a vector of output pixels.
-/// The fewest output pixels per phase for the split (one f32 vector).
-constexpr int64_t kMinPhasePixels = 16;
+/// Phases of few pixels are fine: their GEMMs take several images at once
+/// (imagesPerGemm).
 
 void decomposeStuffedConvs(func::FuncOp func, RewriterBase &rw) {
   SmallVector<linalg::Conv2DNchwFchwOp> convs;
@@ -738,17 +737,6 @@ void decomposeStuffedConvs(func::FuncOp func, RewriterBase &rw) {
         phases[d].push_back(p);
       }
     }
-
-    // Each phase's GEMM has a phase's pixels as its vector dim: below one
-    // vector of them (tiny feature maps, e.g. resnet18's 7x7 and smaller
-    // layers on 28x28 inputs) the split loses more in vector width than it
-    // saves in products (measured 1.75x slower on that model).
-    int64_t fewest = phases[0].front().count * phases[1].front().count;
-    for (const Phase &ph : phases[0])
-      for (const Phase &pw : phases[1])
-        fewest = std::min(fewest, ph.count * pw.count);
-    if (fewest < kMinPhasePixels)
-      continue;
 
     rw.setInsertionPoint(conv);
     Location loc = conv.getLoc();
