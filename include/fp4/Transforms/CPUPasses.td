@@ -88,7 +88,12 @@ def FP4CPUConvToGemm : Pass<"fp4-cpu-conv-to-gemm", "::mlir::func::FuncOp"> {
     - forward and input-gradient convolutions: per image (and group),
       `out[f, p] += W[f, q] * col[q, p]`, in an `scf.forall` over the images
       when there are at least `threads` of them (else an `scf.for`, and the
-      GEMMs get the threads);
+      GEMMs get the threads). Ungrouped convolutions with fewer than 256
+      output pixels per image take a chunk of images per GEMM (the smallest
+      divisor of the batch with at least 256 columns, col of at most
+      4 MiB): `out[f, (i, p)] += W[f, q] * col[q, (i, p)]`, the chunk's
+      accumulator transposed from [i, f, p] to [f, i, p] and back, so the
+      vectors run along the chunk's pixels, not one small image's;
     - weight gradients: `dW^T[q, f] += col[q, (n, p)] * dY^T[(n, p), f]` over
       chunks of images (col of at most 4 MiB), `dY` transposed once, then
       `dW` = transpose(`dW^T`).
@@ -107,9 +112,8 @@ def FP4CPUConvToGemm : Pass<"fp4-cpu-conv-to-gemm", "::mlir::func::FuncOp"> {
     products of stuffed zeros are skipped (s x s fewer products); since every
     sum starts at +0, skipping zero products keeps the bits (for finite
     filters: a non-finite filter value times a stuffed zero, NaN before, is
-    now not computed). Only when every phase has at least 16 output pixels
-    (one f32 vector; smaller phases lose more in vector width than they
-    save).
+    now not computed). Phases of few pixels get several images per GEMM
+    like any small convolution.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
