@@ -4,6 +4,7 @@ PyTorch and numpy."""
 import os
 import re
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -231,3 +232,30 @@ func.func @f(%x: tensor<8xf32>, %s: f32) -> tensor<8xf32> {
         fp4.opt("func.func @f(", "canonicalize")
     with pytest.raises(TypeError):
         fp4.opt(text, None)
+
+
+def test_openmp_runtime_stays_local(mlp2_path):
+    """The library is loaded RTLD_LOCAL: after a 2-thread step, LLVM's
+    libomp (which the JIT-compiled code calls) is not in the process's
+    global scope, where it would take over the GOMP_* entry points of a
+    PyTorch (GNU libgomp) imported later. Run in a fresh interpreter."""
+    code = """
+import ctypes, sys
+import numpy as np
+import fp4
+step = fp4.compile(sys.argv[1], recipe="fp32", batch=16, threads=2,
+                   opt_level=1)
+rng = np.random.default_rng(0)
+x = rng.normal(0, 1, (16, 1, 28, 28)).astype(np.float32)
+y = rng.integers(0, 10, 16).astype(np.int64)
+step.gradients(x, y)
+assert np.isfinite(step.last_loss)
+glob = ctypes.CDLL(None)
+for name in ("__kmpc_fork_call", "__kmpc_global_thread_num"):
+    assert not hasattr(glob, name), name + " is in the global scope"
+print("local ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code, mlp2_path],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "local ok" in out.stdout
