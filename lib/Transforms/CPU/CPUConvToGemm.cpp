@@ -165,6 +165,31 @@ Value emitIm2col(OpBuilder &b, Location loc, Value image,
   return collapse(b, loc, col, {{0}, {1, 2, 3}});
 }
 
+/// col[q, chunk, oh, ow] of images n0 .. n0 + chunk - 1 (of group `g`, null
+/// when not grouped): the columns of one GEMM over several images.
+Value emitChunkIm2col(OpBuilder &b, Location loc, Value x,
+                      const ConvGeometry &geo, Value n0, int64_t chunk,
+                      Value g) {
+  Type et = cast<RankedTensorType>(x.getType()).getElementType();
+  OpFoldResult z = b.getIndexAttr(0);
+  Value col = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{geo.q(), chunk, geo.oh, geo.ow}, et);
+  auto images = scf::ForOp::create(
+      b, loc, cIndex(b, loc, 0), cIndex(b, loc, chunk), cIndex(b, loc, 1),
+      ValueRange{col},
+      [&](OpBuilder &ib, Location il, Value i, ValueRange iargs) {
+        Value n = arith::AddIOp::create(ib, il, n0, i);
+        Value image =
+            g ? slice(ib, il, x, {n, g, z, z, z}, {1, 1, geo.c, geo.h, geo.w},
+                      {geo.c, geo.h, geo.w})
+              : slice(ib, il, x, {n, z, z, z}, {1, geo.c, geo.h, geo.w},
+                      {geo.c, geo.h, geo.w});
+        scf::YieldOp::create(
+            ib, il, emitIm2colInto(ib, il, image, geo, iargs[0], i));
+      });
+  return images.getResult(0);
+}
+
 /// C[m, n] += A[m, k] * B[k, n] as linalg.matmul.
 Value matmul(OpBuilder &b, Location loc, Value a, Value bm, Value c) {
   return linalg::MatmulOp::create(b, loc, TypeRange{c.getType()},
@@ -265,21 +290,8 @@ Value emitForwardChunked(OpBuilder &b, Location loc, Value x, Value w,
   return loopOverImages(
       b, loc, geo.n / chunk, init, {chunk, geo.f, geo.oh, geo.ow}, parallel,
       [&](OpBuilder &nb, Location l, Value n0, Value acc) -> Value {
-        OpFoldResult z = nb.getIndexAttr(0);
-        Value col = tensor::EmptyOp::create(
-            nb, l, ArrayRef<int64_t>{geo.q(), chunk, geo.oh, geo.ow}, et);
-        auto images = scf::ForOp::create(
-            nb, l, cIndex(nb, l, 0), cIndex(nb, l, chunk), cIndex(nb, l, 1),
-            ValueRange{col},
-            [&](OpBuilder &ib, Location il, Value i, ValueRange iargs) {
-              Value n = arith::AddIOp::create(ib, il, n0, i);
-              Value image = slice(ib, il, x, {n, z, z, z},
-                                  {1, geo.c, geo.h, geo.w},
-                                  {geo.c, geo.h, geo.w});
-              scf::YieldOp::create(
-                  ib, il, emitIm2colInto(ib, il, image, geo, iargs[0], i));
-            });
-        Value col2 = collapse(nb, l, images.getResult(0), {{0}, {1, 2, 3}});
+        Value col = emitChunkIm2col(nb, l, x, geo, n0, chunk, Value());
+        Value col2 = collapse(nb, l, col, {{0}, {1, 2, 3}});
         Value w2 = collapse(nb, l, w, {{0}, {1, 2, 3}});
         Value acc3 = collapse(nb, l, acc, {{0}, {1}, {2, 3}});
         Value accT =
@@ -426,22 +438,7 @@ Value emitFilterGrad(OpBuilder &b, Location loc, Value x, Value dy,
   auto chunkGemm = [&](OpBuilder &nb, Location l, Value n0, Value g,
                        Value acc) -> Value {
     OpFoldResult z = nb.getIndexAttr(0);
-    Value col = tensor::EmptyOp::create(
-        nb, l, ArrayRef<int64_t>{q, chunk, geo.oh, geo.ow}, et);
-    auto images = scf::ForOp::create(
-        nb, l, cIndex(nb, l, 0), cIndex(nb, l, chunk), cIndex(nb, l, 1),
-        ValueRange{col},
-        [&](OpBuilder &ib, Location il, Value i, ValueRange iargs) {
-          Value n = arith::AddIOp::create(ib, il, n0, i);
-          Value image =
-              g ? slice(ib, il, x, {n, g, z, z, z},
-                        {1, 1, geo.c, geo.h, geo.w}, {geo.c, geo.h, geo.w})
-                : slice(ib, il, x, {n, z, z, z}, {1, geo.c, geo.h, geo.w},
-                        {geo.c, geo.h, geo.w});
-          scf::YieldOp::create(
-              ib, il, emitIm2colInto(ib, il, image, geo, iargs[0], i));
-        });
-    col = images.getResult(0);
+    Value col = emitChunkIm2col(nb, l, x, geo, n0, chunk, g);
     Value col2 = collapse(nb, l, col, {{0}, {1, 2, 3}});
     Value row0 = arith::MulIOp::create(nb, l, n0, cIndex(nb, l, p));
     Value dyn = g ? slice(nb, l, dyRows, {g, row0, z}, {1, chunk * p, geo.f},
