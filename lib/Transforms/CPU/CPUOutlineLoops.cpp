@@ -9,7 +9,10 @@
 // OpenMP outlining of the LLVM IR translation (which scans the whole
 // enclosing function once per region) stays linear in the size of the
 // training step, and LLVM optimizes many small functions instead of one
-// huge one.
+// huge one. Loop nests that come out identical (the same shapes, constants
+// and body: the repeated blocks of a ResNet, their forward and backward
+// BatchNorm and ReLU loops) share one function, so LLVM optimizes and
+// compiles each distinct nest once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,9 +23,11 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace fp4 {
@@ -33,6 +38,20 @@ namespace fp4 {
 using namespace mlir;
 
 namespace {
+
+/// A hash of `func`'s signature and body that ignores value identities and
+/// locations: functions with equal bodies hash equal.
+size_t hashBody(func::FuncOp func) {
+  llvm::hash_code hash = hash_value(func.getFunctionType());
+  func.getBody().walk([&](Operation *op) {
+    hash = llvm::hash_combine(
+        hash, OperationEquivalence::computeHash(
+                  op, OperationEquivalence::ignoreHashValue,
+                  OperationEquivalence::ignoreHashValue,
+                  OperationEquivalence::IgnoreLocations));
+  });
+  return static_cast<size_t>(hash);
+}
 
 bool isParallelRegion(Operation *op) {
   return op->getName().getStringRef() == "omp.parallel";
@@ -59,6 +78,9 @@ struct FP4CPUOutlineLoopsPass
         outline(symbols, func, op, index++);
     }
   }
+
+  /// The outlined functions, by hashBody.
+  llvm::DenseMap<size_t, SmallVector<func::FuncOp, 1>> outlined;
 
   void outline(SymbolTable &symbols, func::FuncOp parent, Operation *op,
                unsigned index) {
@@ -96,7 +118,6 @@ struct FP4CPUOutlineLoopsPass
                                            LLVM::Linkage::Internal));
     callee->setAttr("passthrough",
                     b.getArrayAttr({b.getStringAttr("noinline")}));
-    symbols.insert(callee); // renames on a clash
     Block *body = callee.addEntryBlock();
     b.setInsertionPointToStart(body);
     IRMapping mapping;
@@ -106,6 +127,22 @@ struct FP4CPUOutlineLoopsPass
       b.clone(*c, mapping);
     Operation *moved = b.clone(*op, mapping);
     func::ReturnOp::create(b, loc, moved->getResults());
+
+    // An identical nest outlined before: call that one instead.
+    SmallVector<func::FuncOp, 1> &sameHash = outlined[hashBody(callee)];
+    auto same = llvm::find_if(sameHash, [&](func::FuncOp other) {
+      return other.getFunctionType() == callee.getFunctionType() &&
+             OperationEquivalence::isRegionEquivalentTo(
+                 &other.getBody(), &callee.getBody(),
+                 OperationEquivalence::IgnoreLocations);
+    });
+    if (same != sameHash.end()) {
+      callee.erase();
+      callee = *same;
+    } else {
+      symbols.insert(callee); // renames on a clash
+      sameHash.push_back(callee);
+    }
 
     b.setInsertionPoint(op);
     auto call = func::CallOp::create(b, loc, callee, arguments);
