@@ -194,34 +194,34 @@ SmallVector<Value> emitChunkedVectorLoop(OpBuilder &b, Location loc,
             ArrayRef<OpFoldResult>{nb.getIndexAttr(1)});
         continue;
       }
-      // One row of the partials: [c] or [c, 0..lanes).
+      // One row of the partials: [c] or [c, 0..lanes), written into its
+      // slice of the shared destination (so that it bufferizes in place,
+      // without a temporary row and a copy).
       auto destType = cast<RankedTensorType>(dest.getType());
       SmallVector<int64_t> rowShape(destType.getShape());
       rowShape[0] = 1;
       auto rowType = RankedTensorType::get(rowShape, destType.getElementType());
-      Value row;
-      if (isa<VectorType>(result.getType())) {
-        Value empty = tensor::EmptyOp::create(rb, loc, rowShape,
-                                              destType.getElementType());
-        Value c0 = cIndex(rb, loc, 0);
-        auto vt = cast<VectorType>(result.getType());
-        auto v2 = VectorType::get({1, vt.getNumElements()},
-                                  vt.getElementType());
-        Value r2 = vector::ShapeCastOp::create(rb, loc, v2, result);
-        row = vector::TransferWriteOp::create(rb, loc, r2, empty,
-                                              ValueRange{c0, c0},
-                                              ArrayRef<bool>{true, true})
-                  .getResult();
-      } else {
-        row = tensor::FromElementsOp::create(rb, loc, rowType,
-                                             ValueRange{result});
-      }
       SmallVector<OpFoldResult> offsets(rowShape.size(), nb.getIndexAttr(0));
       offsets[0] = c;
       SmallVector<OpFoldResult> sizes;
       for (int64_t d : rowShape)
         sizes.push_back(nb.getIndexAttr(d));
       SmallVector<OpFoldResult> strides(rowShape.size(), nb.getIndexAttr(1));
+      Value slot = tensor::ExtractSliceOp::create(rb, loc, rowType, dest,
+                                                  offsets, sizes, strides);
+      Value c0 = cIndex(rb, loc, 0);
+      Value row;
+      if (auto vt = dyn_cast<VectorType>(result.getType())) {
+        auto v2 = VectorType::get({1, vt.getNumElements()},
+                                  vt.getElementType());
+        Value r2 = vector::ShapeCastOp::create(rb, loc, v2, result);
+        row = vector::TransferWriteOp::create(rb, loc, r2, slot,
+                                              ValueRange{c0, c0},
+                                              ArrayRef<bool>{true, true})
+                  .getResult();
+      } else {
+        row = tensor::InsertOp::create(rb, loc, result, slot, ValueRange{c0});
+      }
       tensor::ParallelInsertSliceOp::create(nb, loc, row, dest, offsets, sizes,
                                             strides);
     }
