@@ -312,10 +312,10 @@ static void optimizeModule(llvm::Module &module, unsigned optLevel,
 namespace fp4 {
 /// The machine code of one lowered module, kept alive by the runners.
 ///
-/// The LLVM module is split into one partition per core (llvm::SplitModule;
-/// the outlined loop nests make many small functions, so the partitions are
-/// balanced), each moved into an LLVMContext of its own through bitcode, and
-/// ORC optimizes and compiles the partitions concurrently. A step function's
+/// The LLVM module is split into four partitions per core
+/// (llvm::SplitModule; the outlined loop nests make many small functions),
+/// each moved into an LLVMContext of its own through bitcode, and ORC
+/// optimizes and compiles the partitions concurrently, one thread per core. A step function's
 /// LLVM time is spread over the cores instead of one.
 class HostCode {
 public:
@@ -416,12 +416,16 @@ HostCode::create(ModuleOp module, unsigned optLevel,
     addPackedEntry(*llvmModule, *func);
   }
 
-  // One partition per core, each in its own context.
+  // Four partitions per core, each in its own context, compiled by one
+  // thread per core: partitions differ in cost (a few large GEMM nests), and
+  // the threads balance smaller ones better (resnet18 ibm-fp4: 7.1 -> 5.9 s
+  // on 2 cores).
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   unsigned defined = 0;
   for (llvm::Function &function : *llvmModule)
     defined += !function.isDeclaration();
-  unsigned parts = std::min(cores, std::max(1u, defined / 64));
+  unsigned parts = std::min(4 * cores, std::max(1u, defined / 64));
+  unsigned compileThreads = std::min(cores, parts);
   std::vector<llvm::orc::ThreadSafeModule> modules;
   llvm::Error splitError = llvm::Error::success();
   if (parts > 1) {
@@ -462,7 +466,7 @@ HostCode::create(ModuleOp module, unsigned optLevel,
   llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> jit =
       llvm::orc::LLJITBuilder()
           .setJITTargetMachineBuilder(std::move(*jtmb))
-          .setNumCompileThreads(parts > 1 ? parts : 0)
+          .setNumCompileThreads(compileThreads > 1 ? compileThreads : 0)
           .setObjectLinkingLayerCreator(
               [listener](llvm::orc::ExecutionSession &session)
                   -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
