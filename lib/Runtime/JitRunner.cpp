@@ -315,8 +315,8 @@ namespace fp4 {
 /// The LLVM module is split into four partitions per core
 /// (llvm::SplitModule; the outlined loop nests make many small functions),
 /// each moved into an LLVMContext of its own through bitcode, and ORC
-/// optimizes and compiles the partitions concurrently, one thread per core. A step function's
-/// LLVM time is spread over the cores instead of one.
+/// optimizes and compiles the partitions concurrently, one thread per core.
+/// A step function's LLVM time is spread over the cores instead of one.
 class HostCode {
 public:
   static llvm::Expected<std::shared_ptr<HostCode>>
