@@ -49,6 +49,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <dlfcn.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <mutex>
 #include <thread>
 
@@ -713,6 +716,14 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
     runner->packedFn = *fn;
     runner->engine = *code;
   }
+  // Give the heap that compilation freed back to the system: the compile
+  // threads' malloc arenas are never reused by the steps (which run their
+  // allocations on the calling thread and keep them, RetainHeap), so it
+  // would stay resident for the whole run (resnet18: ~150 MiB).
+  { OwningOpRef<ModuleOp> lowered = std::move(clone); }
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
   return std::move(runners);
 }
 
