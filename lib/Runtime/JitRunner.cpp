@@ -723,6 +723,27 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
   { OwningOpRef<ModuleOp> lowered = std::move(clone); }
 #ifdef __GLIBC__
   malloc_trim(0);
+  if (timing) {
+    // What compilation leaves resident: live heap, and the process's
+    // anonymous (heap, JIT code and data) and file-backed pages.
+    struct mallinfo2 info = mallinfo2();
+    llvm::errs() << "fp4 compile " << what << ": after compiling, heap in use "
+                 << llvm::format("%.1f", (info.uordblks + info.hblkhd) /
+                                             1048576.0)
+                 << " MiB";
+    if (auto status =
+            llvm::MemoryBuffer::getFileAsStream("/proc/self/status")) {
+      SmallVector<StringRef> lines;
+      (*status)->getBuffer().split(lines, '\n');
+      for (StringRef line : lines) {
+        if (line.consume_front("RssAnon:"))
+          llvm::errs() << ", resident anonymous " << line.trim();
+        else if (line.consume_front("RssFile:"))
+          llvm::errs() << ", resident file-backed " << line.trim();
+      }
+    }
+    llvm::errs() << "\n";
+  }
 #endif
   return std::move(runners);
 }
