@@ -13,7 +13,7 @@
 //   inline, func.func(convert-elementwise-to-linalg)
 //   func.func(fp4-cpu-conv-to-gemm,               (vectorize)
 //             fp4-cpu-tile-and-vectorize), canonicalize
-//   eliminate-empty-tensors
+//   func.func(fp4-distinct-results)               (this file)
 //   one-shot-bufferize{bufferize-function-boundaries
 //                      function-boundary-type-conversion=identity-layout-map}
 //   canonicalize
@@ -25,6 +25,7 @@
 //     (threads != 1 and OpenMP available; else scf-forall-to-for)
 //   func.func(fp4-cpu-x86-vnni)                  (vectorize, VNNI CPUs)
 //   fp4-cpu-retain-heap                          (retain-heap, glibc)
+//   fp4-cpu-outline-loops
 //   func.func(convert-linalg-to-loops)           (what is left)
 //   func.func(lower-vector-mask, lower-vector-multi-reduction,
 //             convert-vector-to-scf)

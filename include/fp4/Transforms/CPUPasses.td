@@ -214,6 +214,12 @@ def FP4CPUOutlineLoops : Pass<"fp4-cpu-outline-loops", "::mlir::ModuleOp"> {
     are never inlined (`passthrough = ["noinline"]`), or LLVM would inline
     each back into its single caller.
 
+    Nests that come out identical once outlined (the same argument types,
+    constants and body, compared with `OperationEquivalence`, from whichever
+    function) call one shared function: a ResNet's repeated blocks and their
+    BatchNorm and ReLU loops compile once (resnet18's training step: 1023
+    nests, 296 functions).
+
     Why: the translation to LLVM IR outlines each `omp.parallel` region
     again, and each of those outlinings scans the whole enclosing function,
     which is quadratic with the hundreds of parallel regions of a training
