@@ -21,6 +21,7 @@
 //                                modify-public-functions}   (out-params=true)
 //   buffer-deallocation-pipeline                 ownership-based deallocation
 //   convert-bufferization-to-memref
+//   func.func(fp4-cpu-early-dealloc)
 //   scf-forall-to-parallel, convert-scf-to-openmp{num-threads}, canonicalize
 //     (threads != 1 and OpenMP available; else scf-forall-to-for)
 //   func.func(fp4-cpu-x86-vnni)                  (vectorize, VNNI CPUs)
@@ -326,6 +327,8 @@ static void buildBufferizeToLLVM(OpPassManager &pm, const Config &options) {
   }
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Free each temporary after its last use, not at the end of the step.
+  pm.addNestedPass<func::FuncOp>(fp4::createFP4CPUEarlyDealloc());
 
   // Parallel loops: OpenMP worksharing loops, or sequential loops.
   if (threads != 1) {

@@ -730,7 +730,9 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
     llvm::errs() << "fp4 compile " << what << ": after compiling, heap in use "
                  << llvm::format("%.1f", (info.uordblks + info.hblkhd) /
                                              1048576.0)
-                 << " MiB";
+                 << " MiB (free in the heap "
+                 << llvm::format("%.1f", info.fordblks / 1048576.0)
+                 << " MiB)";
     if (auto status =
             llvm::MemoryBuffer::getFileAsStream("/proc/self/status")) {
       SmallVector<StringRef> lines;

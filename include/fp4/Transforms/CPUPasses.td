@@ -201,6 +201,37 @@ def FP4CPUX86VNNI : Pass<"fp4-cpu-x86-vnni", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def FP4CPUEarlyDealloc : Pass<"fp4-cpu-early-dealloc", "::mlir::func::FuncOp"> {
+  let summary = "Free each temporary buffer right after its last use";
+  let description = [{
+    MLIR's ownership-based buffer deallocation frees the buffers a block
+    allocates at the end of the block: in a training step, one straight-line
+    function, every temporary of the forward and backward passes stayed
+    allocated until the step returned. This pass moves each unconditional
+    `memref.dealloc` of a `memref.alloc` of the same block to right after
+    the last op of the block that uses the buffer or a value aliasing it
+    (any memref result of an op that uses it, transitively: views, casts,
+    reshapes, loops that yield it). A buffer that escapes - returned, or
+    aliased by a value used after the block - keeps its dealloc where it is.
+
+    The step's peak memory is then the buffers live at one time (the saved
+    activations plus the temporaries of one layer), not all of them
+    (docs/performance.md).
+
+    ```mlir
+    %a = memref.alloc() : memref<64xf32>
+    call @use(%a) : (memref<64xf32>) -> ()
+    call @other() : () -> ()
+    memref.dealloc %a : memref<64xf32>
+    // becomes
+    %a = memref.alloc() : memref<64xf32>
+    call @use(%a) : (memref<64xf32>) -> ()
+    memref.dealloc %a : memref<64xf32>
+    call @other() : () -> ()
+    ```
+  }];
+}
+
 def FP4CPUOutlineLoops : Pass<"fp4-cpu-outline-loops", "::mlir::ModuleOp"> {
   let summary = "Move each top-level loop nest and parallel region into a function";
   let description = [{

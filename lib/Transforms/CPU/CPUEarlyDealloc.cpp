@@ -1,0 +1,78 @@
+//===- CPUEarlyDealloc.cpp - free buffers after their last use ------------===//
+//
+// Part of the fp4 project.
+//
+//===----------------------------------------------------------------------===//
+//
+// `fp4-cpu-early-dealloc`: moves the deallocation of each temporary buffer
+// of a block from the end of the block (where ownership-based buffer
+// deallocation puts it) to right after the buffer's last use.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fp4/Transforms/CPUPasses.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+#include "llvm/ADT/SetVector.h"
+
+namespace fp4 {
+#define GEN_PASS_DEF_FP4CPUEARLYDEALLOC
+#include "fp4/Transforms/CPUPasses.h.inc"
+} // namespace fp4
+
+using namespace mlir;
+
+namespace {
+
+/// The last op of `block` that uses `alloc` or a value aliasing it, or
+/// nullptr when the buffer may escape the block (an alias is used by the
+/// block's terminator, or outside the block).
+Operation *lastUse(Block &block, memref::AllocOp alloc,
+                   memref::DeallocOp dealloc) {
+  llvm::SetVector<Value> aliases;
+  aliases.insert(alloc.getResult());
+  Operation *last = alloc;
+  for (unsigned i = 0; i < aliases.size(); ++i) {
+    for (OpOperand &use : aliases[i].getUses()) {
+      Operation *user = use.getOwner();
+      if (user == dealloc.getOperation())
+        continue;
+      Operation *top = block.findAncestorOpInBlock(*user);
+      if (!top || top == block.getTerminator())
+        return nullptr;
+      if (last->isBeforeInBlock(top))
+        last = top;
+      // Whatever memref the user, or the op of the block that holds it,
+      // produces may alias the buffer (views, casts, loop results).
+      for (Operation *op : {user, top})
+        for (Value result : op->getResults())
+          if (isa<BaseMemRefType>(result.getType()))
+            aliases.insert(result);
+    }
+  }
+  return last;
+}
+
+struct FP4CPUEarlyDeallocPass
+    : ::fp4::impl::FP4CPUEarlyDeallocBase<FP4CPUEarlyDeallocPass> {
+  void runOnOperation() override {
+    getOperation()->walk([](Block *block) {
+      SmallVector<memref::DeallocOp> deallocs;
+      for (Operation &op : *block)
+        if (auto d = dyn_cast<memref::DeallocOp>(&op))
+          deallocs.push_back(d);
+      for (memref::DeallocOp dealloc : deallocs) {
+        auto alloc = dealloc.getMemref().getDefiningOp<memref::AllocOp>();
+        if (!alloc || alloc->getBlock() != block)
+          continue;
+        Operation *last = lastUse(*block, alloc, dealloc);
+        if (last && last->isBeforeInBlock(dealloc))
+          dealloc->moveAfter(last);
+      }
+    });
+  }
+};
+
+} // namespace
