@@ -719,7 +719,7 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
   // Give the heap that compilation freed back to the system: the compile
   // threads' malloc arenas are never reused by the steps (which run their
   // allocations on the calling thread and keep them, RetainHeap), so it
-  // would stay resident for the whole run (resnet18: ~150 MiB).
+  // would stay resident for the whole run (resnet18: 90-110 MiB).
   { OwningOpRef<ModuleOp> lowered = std::move(clone); }
 #ifdef __GLIBC__
   malloc_trim(0);
