@@ -22,6 +22,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -203,9 +204,8 @@ SmallVector<Value> emitChunkedVectorLoop(OpBuilder &b, Location loc,
       auto rowType = RankedTensorType::get(rowShape, destType.getElementType());
       SmallVector<OpFoldResult> offsets(rowShape.size(), nb.getIndexAttr(0));
       offsets[0] = c;
-      SmallVector<OpFoldResult> sizes;
-      for (int64_t d : rowShape)
-        sizes.push_back(nb.getIndexAttr(d));
+      SmallVector<OpFoldResult> sizes =
+          getAsIndexOpFoldResult(nb.getContext(), rowShape);
       SmallVector<OpFoldResult> strides(rowShape.size(), nb.getIndexAttr(1));
       Value slot = tensor::ExtractSliceOp::create(rb, loc, rowType, dest,
                                                   offsets, sizes, strides);

@@ -40,7 +40,7 @@ Operation *lastUse(Block &block, memref::AllocOp alloc,
       if (user == dealloc.getOperation())
         continue;
       Operation *top = block.findAncestorOpInBlock(*user);
-      if (!top || top == block.getTerminator())
+      if (!top || top->hasTrait<OpTrait::IsTerminator>())
         return nullptr;
       if (last->isBeforeInBlock(top))
         last = top;

@@ -63,6 +63,7 @@ struct FP4CPUOutlineLoopsPass
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
+    OutlinedFunctions outlined;
     for (func::FuncOp func : funcs) {
       if (func.isExternal())
         continue;
@@ -75,15 +76,16 @@ struct FP4CPUOutlineLoopsPass
             nests.push_back(&op);
       unsigned index = 0;
       for (Operation *op : nests)
-        outline(symbols, func, op, index++);
+        outline(symbols, outlined, func, op, index++);
     }
   }
 
-  /// The outlined functions, by hashBody.
-  llvm::DenseMap<size_t, SmallVector<func::FuncOp, 1>> outlined;
+  /// The functions outlined in this run, by hashBody.
+  using OutlinedFunctions =
+      llvm::DenseMap<size_t, SmallVector<func::FuncOp, 1>>;
 
-  void outline(SymbolTable &symbols, func::FuncOp parent, Operation *op,
-               unsigned index) {
+  void outline(SymbolTable &symbols, OutlinedFunctions &outlined,
+               func::FuncOp parent, Operation *op, unsigned index) {
     // Values from above: the op's operands and the values its regions use.
     llvm::SetVector<Value> used(op->getOperands().begin(),
                                 op->getOperands().end());
