@@ -631,6 +631,20 @@ JitRunner::createMany(ModuleOp module, llvm::ArrayRef<std::string> entries,
     buildCPUPipeline(pm, pipelineOptions);
     if (timing)
       pm.enableTiming();
+    // FP4_JIT_PRINT_IR_AFTER=PASS: print the IR after the pass whose
+    // argument is PASS (e.g. fp4-cpu-outline-loops, to map the outlined
+    // loop functions of a `perf` profile to their ops) on stderr.
+    if (const char *after = std::getenv("FP4_JIT_PRINT_IR_AFTER");
+        after && *after) {
+      std::string name = after;
+      pm.enableIRPrinting(
+          /*shouldPrintBeforePass=*/[](Pass *, Operation *) { return false; },
+          /*shouldPrintAfterPass=*/
+          [name](Pass *pass, Operation *) {
+            return pass->getArgument() == name;
+          },
+          /*printModuleScope=*/false, /*printAfterOnlyOnChange=*/false);
+    }
     if (failed(pm.run(*clone))) {
       if (firstError)
         return makeLoweringError(firstError->first, firstError->second);

@@ -48,16 +48,25 @@ def FP4LowpMatmulToInteger
 
     Low-precision convolutions: `fp4-apply-recipe` writes a quantized
     convolution as `linalg.conv_2d_nchw_fchw {fp4.lowp}` on operands in
-    format units (`fp4.dequantize(fp4.pack(codes, 1.0))`) from a zero
-    fill. When both formats are integers (int4, uint4: no NaN codes, no
-    fractional bits), the bound holds for `K = C * KH * KW` and there are at
-    least 32 filters, the convolution becomes the same integer GEMM over the
-    whole batch: `W[F, K] x col[K, N * OH * OW]`, with the im2col windows
-    copied from the decoded bytes (one `scf.forall` iteration per k), then
-    `f32(acc)` transposed to `[N, F, OH, OW]`. Every partial sum is an exact
-    integer in both forms, so the result is the f32 convolution's to the
-    bit. Below 32 filters the layout work costs more than the faster
-    products save (docs/performance.md).
+    format units (`fp4.dequantize(fp4.pack(codes, 1.0))`, followed for the
+    input gradient by the zero padding of dY and the flip of the filter)
+    from a zero fill. When both formats are integer-valued, the bound holds
+    for `K = C * KH * KW` and there are at least 32 filters, the convolution
+    becomes the same integer GEMM over the whole batch:
+    `W[F, K] x col[K, N * OH * OW]`, with the padding, the flip and the
+    im2col windows applied to the decoded integers (one `scf.forall`
+    iteration per k), then `f32(acc) * 2^-s` transposed to `[N, F, OH, OW]`.
+    Forward convolutions (uint4/int4 x int4) and input gradients (radix-4
+    dY x int4; i16 pairs, `K * 4096 * 7 <= 2^24` up to 64 channels of 3 x 3)
+    qualify. A NaN code (radix-4 0b1000) makes the f32 sums NaN across its
+    window, and int4's code -8, which `fp4.quantize` never writes, would
+    break the bound where it is taken as 7: an `scf.if` on a scan of the
+    codes takes the original f32 convolution when either occurs. Every
+    partial sum is exact in both forms, so the result is the f32
+    convolution's to the bit. Below 32 filters the layout work costs more
+    than the faster products save (docs/performance.md); a stride-dilated
+    dY (strided layers) keeps the f32 convolution, which skips its stuffed
+    zeros.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

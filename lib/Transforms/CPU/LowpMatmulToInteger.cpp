@@ -28,6 +28,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <cmath>
 #include <limits>
@@ -456,13 +457,159 @@ std::optional<std::pair<Value, QTensorType>> unitsOf(Value units) {
                         cast<QTensorType>(pack.getResult().getType()));
 }
 
+/// An operand of a low-precision convolution traced back to packed codes:
+/// `dequantize(pack(codes, 1.0))`, then zero pads and pure index
+/// permutations (`chain`, in order), as fp4-apply-recipe writes the input
+/// gradient's zero-padded dY and flipped, channel-swapped filter.
+struct TracedUnits {
+  Value codes;
+  QTensorType type;
+  SmallVector<Operation *> chain;
+};
+
+bool isPositiveZeroConstant(Value v) {
+  APFloat f(0.0f);
+  return v && matchPattern(v, m_ConstantFloat(&f)) && f.isPosZero();
+}
+
+/// A linalg.generic that only moves elements: one input, one init, all
+/// loops parallel, its body `yield %in`.
+bool isPermutation(linalg::GenericOp g) {
+  if (g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0 || !g.hasPureTensorSemantics())
+    return false;
+  Block &body = g.getRegion().front();
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  return &body.front() == yield.getOperation() &&
+         yield.getNumOperands() == 1 &&
+         yield.getOperand(0) == body.getArgument(0);
+}
+
+std::optional<TracedUnits> traceUnits(Value v) {
+  SmallVector<Operation *> chain;
+  for (int depth = 0; depth < 4; ++depth) {
+    if (auto u = unitsOf(v)) {
+      std::reverse(chain.begin(), chain.end());
+      return TracedUnits{u->first, u->second, std::move(chain)};
+    }
+    Operation *def = v.getDefiningOp();
+    if (auto pad = dyn_cast_or_null<tensor::PadOp>(def)) {
+      // Static zero padding (not the stride-dilated dY of a strided
+      // layer: its stuffed zeros are an insert_slice, which the f32 path
+      // skips in fp4-cpu-conv-to-gemm and im2col would copy).
+      if (!pad.getLow().empty() || !pad.getHigh().empty() ||
+          !isPositiveZeroConstant(pad.getConstantPaddingValue()))
+        return std::nullopt;
+      chain.push_back(pad);
+      v = pad.getSource();
+      continue;
+    }
+    auto g = dyn_cast_or_null<linalg::GenericOp>(def);
+    if (!g || !isPermutation(g))
+      return std::nullopt;
+    chain.push_back(g);
+    v = g.getDpsInputs()[0];
+  }
+  return std::nullopt;
+}
+
+/// Applies the pad or permutation `op` to the integer tensor `src`.
+Value replay(OpBuilder &b, Location loc, Operation *op, Value src) {
+  Type et = cast<RankedTensorType>(src.getType()).getElementType();
+  if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+    Value zero =
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(et, 0));
+    return tensor::PadOp::create(
+        b, loc, RankedTensorType::get(pad.getResultType().getShape(), et),
+        src, pad.getMixedLowPad(), pad.getMixedHighPad(), zero);
+  }
+  auto g = cast<linalg::GenericOp>(op);
+  Value init = tensor::EmptyOp::create(
+      b, loc, cast<RankedTensorType>(g.getResult(0).getType()).getShape(), et);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{src},
+             ValueRange{init}, g.getIndexingMapsArray(),
+             g.getIteratorTypesArray(),
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, ValueRange{args[0]});
+             })
+      .getResult(0);
+}
+
+/// An i1 that is true when a code of the packed `codes` is one of the
+/// format's NaN codes (both nibbles of each byte; a padding nibble is 0,
+/// never a NaN code).
+Value emitAnyCode(OpBuilder &b, Location loc, Value codes,
+                  ArrayRef<bool> isCode) {
+  Type i8 = b.getI8Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  auto scalarType = RankedTensorType::get({}, i8);
+  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, i8);
+  init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+  MLIRContext *ctx = b.getContext();
+  Value any =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{scalarType}, ValueRange{codes}, ValueRange{init},
+          ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(1, ctx),
+                              AffineMap::get(1, 0, {}, ctx)},
+          ArrayRef<utils::IteratorType>{utils::IteratorType::reduction},
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            auto c8 = [&](int64_t v) -> Value {
+              return arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(v));
+            };
+            Value lo = arith::AndIOp::create(nb, l, args[0], c8(15));
+            Value hi = arith::ShRUIOp::create(nb, l, args[0], c8(4));
+            Value hit;
+            for (int c = 0; c < 16; ++c) {
+              if (!isCode[c])
+                continue;
+              for (Value nibble : {lo, hi}) {
+                Value eq = arith::CmpIOp::create(
+                    nb, l, arith::CmpIPredicate::eq, nibble, c8(c));
+                hit = hit ? arith::OrIOp::create(nb, l, hit, eq).getResult()
+                          : eq;
+              }
+            }
+            Value hit8 = arith::ExtUIOp::create(nb, l, i8, hit);
+            linalg::YieldOp::create(
+                nb, l, ValueRange{arith::OrIOp::create(nb, l, args[1], hit8)});
+          })
+          .getResult(0);
+  Value flag = tensor::ExtractOp::create(b, loc, any, ValueRange{});
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, flag, zero);
+}
+
+/// Moves the side-effect-free ops before `ifOp` in its block whose every
+/// use is inside `ifOp`'s then-region into that region (producers of the
+/// f32 fallback that nothing else needs run only when it is taken).
+void sinkIntoThen(scf::IfOp ifOp) {
+  Block *block = ifOp->getBlock();
+  Region &then = ifOp.getThenRegion();
+  Block *thenBlock = &then.front();
+  SmallVector<Operation *> before;
+  for (Operation &op : llvm::make_range(block->begin(), ifOp->getIterator()))
+    before.push_back(&op);
+  for (Operation *op : llvm::reverse(before)) {
+    if (op->use_empty() || !isMemoryEffectFree(op))
+      continue;
+    bool inside = llvm::all_of(op->getUsers(), [&](Operation *user) {
+      return then.isAncestor(user->getParentRegion());
+    });
+    if (inside)
+      op->moveBefore(&thenBlock->front());
+  }
+}
+
 /// A low-precision convolution of fp4-apply-recipe (`linalg.conv_2d_nchw_fchw
 /// {fp4.lowp}` on operands in format units, from zero) as one integer GEMM
 /// over the whole batch: W[f, (c, kh, kw)] x col[(c, kh, kw), (n, oh, ow)],
 /// with the im2col copies made on the decoded 1-byte (or 2-byte) integers
-/// instead of f32. Every product and partial sum is an exact integer below
-/// the bound, as in the f32 convolution it replaces, so the result is the
-/// same to the bit.
+/// instead of f32. Every product and partial sum is an exact integer (in
+/// units of 2^-shift) below the bound, as in the f32 convolution it
+/// replaces, so the result is the same to the bit. Forward convolutions
+/// (uint4/int4 x int4) and input gradients (radix-4 dY, zero-padded, x the
+/// flipped int4 filter) qualify; a NaN code in an operand (radix-4 0b1000)
+/// takes the f32 convolution instead, at run time.
 LogicalResult rewriteConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
                           bool vnni, int64_t limit) {
   if (!conv->hasAttr("fp4.lowp"))
@@ -471,16 +618,18 @@ LogicalResult rewriteConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
   auto fill = init.getDefiningOp<linalg::FillOp>();
   if (!fill || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
     return failure();
-  auto xs = unitsOf(conv.getDpsInputs()[0]);
-  auto ws = unitsOf(conv.getDpsInputs()[1]);
+  std::optional<TracedUnits> xs = traceUnits(conv.getDpsInputs()[0]);
+  std::optional<TracedUnits> ws = traceUnits(conv.getDpsInputs()[1]);
   if (!xs || !ws)
     return failure();
-  std::optional<IntegerFormat> fw = getIntegerFormat(ws->second.getFormat());
-  std::optional<IntegerFormat> fx = getIntegerFormat(xs->second.getFormat());
-  if (!fw || !fx || fw->hasNaN || fx->hasNaN || fw->shift || fx->shift)
+  std::optional<IntegerFormat> fw = getIntegerFormat(ws->type.getFormat());
+  std::optional<IntegerFormat> fx = getIntegerFormat(xs->type.getFormat());
+  if (!fw || !fx)
     return failure();
-  ArrayRef<int64_t> xShape = xs->second.getShape(),
-                    wShape = ws->second.getShape();
+  ArrayRef<int64_t> xShape =
+      cast<RankedTensorType>(conv.getDpsInputs()[0].getType()).getShape();
+  ArrayRef<int64_t> wShape =
+      cast<RankedTensorType>(conv.getDpsInputs()[1].getType()).getShape();
   auto yType = cast<RankedTensorType>(conv.getResult(0).getType());
   ArrayRef<int64_t> yShape = yType.getShape();
   int64_t nImg = xShape[0], c = xShape[1], f = wShape[0], kh = wShape[2],
@@ -503,8 +652,22 @@ LogicalResult rewriteConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
   // outputs, one image) are small: they keep the f32 convolution.
   if (nImg < 2 || oh < 2 || ow < 2)
     return failure();
-  __int128 worst = static_cast<__int128>(k) * fw->maxAbs * fx->maxAbs;
-  if (worst > limit)
+  auto worst = [&] {
+    return static_cast<__int128>(k) * fw->maxAbs * fx->maxAbs;
+  };
+  // int4 from fp4.quantize never holds code 0b1000 (-8: SPEC 2.4, symmetric
+  // -7..7). Where the bound needs |w| <= 7 (radix-4 dY x int4 W: K * 4096 *
+  // 7 <= 2^24 up to K = 585, e.g. 64 channels of 3 x 3), that code is
+  // treated like a NaN code: its presence takes the f32 convolution at run
+  // time.
+  for (IntegerFormat *fmt : {&*fw, &*fx}) {
+    if (worst() <= limit || fmt->name != "int4" || fmt->value[8] != -8)
+      continue;
+    fmt->isNaN[8] = fmt->hasNaN = true;
+    fmt->value[8] = 0;
+    fmt->maxAbs = 7;
+  }
+  if (worst() > limit)
     return failure();
   std::optional<GemmPlan> plan =
       planGemm(*fw, *fx, vnni, limit, rewriter.getContext());
@@ -513,94 +676,134 @@ LogicalResult rewriteConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
 
   Location loc = conv.getLoc();
   rewriter.setInsertionPoint(conv);
-  auto tableOf = [](const OperandPlan &pl) {
-    SmallVector<int64_t> t;
-    for (int code = 0; code < 16; ++code)
-      t.push_back(pl.format.value[code] + pl.offset);
-    return t;
+  // A NaN code makes the f32 convolution's sums NaN wherever its window
+  // reaches (NaN * 0 included): that case (and int4's excluded -8 above)
+  // runs the f32 convolution itself.
+  Value anyNaN;
+  for (auto [t, fmt] : {std::make_pair(&*xs, &*fx), std::make_pair(&*ws, &*fw)}) {
+    if (!fmt->hasNaN)
+      continue;
+    Value hit = emitAnyCode(rewriter, loc, t->codes, fmt->isNaN);
+    anyNaN = anyNaN ? arith::OrIOp::create(rewriter, loc, anyNaN, hit)
+                          .getResult()
+                    : hit;
+  }
+
+  auto emitInteger = [&](OpBuilder &b) -> Value {
+    auto tableOf = [](const OperandPlan &pl) {
+      SmallVector<int64_t> t;
+      for (int code = 0; code < 16; ++code)
+        t.push_back(pl.format.isNaN[code] ? pl.offset
+                                          : pl.format.value[code] + pl.offset);
+      return t;
+    };
+    auto decode = [&](const TracedUnits &t, const OperandPlan &pl) -> Value {
+      Value flat = emitDecode(b, loc, t.codes, t.type.getNumElements(),
+                              pl.elementType, tableOf(pl), pl.format.isNaN,
+                              false)
+                       .first;
+      Value v = expand(b, loc, flat, t.type.getShape());
+      for (Operation *op : t.chain)
+        v = replay(b, loc, op, v);
+      return v;
+    };
+    Value w4 = decode(*ws, plan->a);
+    Value wMK = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({f, k}, plan->a.elementType), w4,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+    Value x = decode(*xs, plan->b);
+
+    // col[q, n, oh, ow] = x[n, c, oh * sh + kh * dh, ow * sw + kw * dw] for
+    // q = (c, kh, kw): one strided window copy per q.
+    Type et = plan->b.elementType;
+    auto windowType = RankedTensorType::get({nImg, oh, ow}, et);
+    Value col = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{k, nImg, oh, ow}, et);
+    // One scf.forall over q (threads take whole windows; the copies inside
+    // stay sequential).
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(k)}, ValueRange{col},
+        std::nullopt);
+    {
+      OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
+      Location l = loc;
+      Value q = forall.getInductionVars()[0];
+      Value shared = forall.getRegionIterArgs()[0];
+      Value kwI = arith::RemUIOp::create(nb, l, q, cIndex(nb, l, kw));
+      Value rest = arith::DivUIOp::create(nb, l, q, cIndex(nb, l, kw));
+      Value khI = arith::RemUIOp::create(nb, l, rest, cIndex(nb, l, kh));
+      Value cI = arith::DivUIOp::create(nb, l, rest, cIndex(nb, l, kh));
+      Value hOff = arith::MulIOp::create(nb, l, khI, cIndex(nb, l, dh));
+      Value wOff = arith::MulIOp::create(nb, l, kwI, cIndex(nb, l, dw));
+      auto I = [&](int64_t v) -> OpFoldResult { return nb.getIndexAttr(v); };
+      Value window = tensor::ExtractSliceOp::create(
+          nb, l, windowType, x, ArrayRef<OpFoldResult>{I(0), cI, hOff, wOff},
+          ArrayRef<OpFoldResult>{I(nImg), I(1), I(oh), I(ow)},
+          ArrayRef<OpFoldResult>{I(1), I(1), I(sh), I(sw)});
+      SmallVector<OpFoldResult> offsets{q, I(0), I(0), I(0)};
+      SmallVector<OpFoldResult> sizes{I(1), I(nImg), I(oh), I(ow)};
+      SmallVector<OpFoldResult> ones(4, I(1));
+      Value dst = tensor::ExtractSliceOp::create(nb, l, windowType, shared,
+                                                 offsets, sizes, ones);
+      Value copied = linalg::CopyOp::create(nb, l, window, dst).getResult(0);
+      nb.setInsertionPointToEnd(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(nb, l, copied, shared, offsets,
+                                            sizes, ones);
+    }
+    Value bStored = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({k, p}, et), forall.getResult(0),
+        ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+
+    Value acc = emitIntegerGemm(b, loc, *plan, wMK, bStored,
+                                /*tb=*/false, f, k, p);
+    // Units: f32(acc - offset * sum_k col[k, p]) * 2^-shift; exact
+    // (|acc| < 2^24, a power-of-two factor).
+    MLIRContext *ctx = b.getContext();
+    AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
+    SmallVector<Value> inputs{acc};
+    SmallVector<AffineMap> maps{AffineMap::get(2, 0, {i, j}, ctx)};
+    if (plan->a.offset) {
+      inputs.push_back(reduce2D(b, loc, bStored, 0, /*orMask=*/false));
+      maps.push_back(AffineMap::get(2, 0, {j}, ctx));
+    }
+    maps.push_back(AffineMap::get(2, 0, {i, j}, ctx));
+    Type f32 = b.getF32Type();
+    Value offset = arith::ConstantOp::create(
+        b, loc, b.getI32IntegerAttr(plan->a.offset));
+    int shift = plan->a.format.shift + plan->b.format.shift;
+    Value unit = arith::ConstantOp::create(
+        b, loc, b.getF32FloatAttr(std::ldexp(1.0f, -shift)));
+    Value units = emitF32Map2D(
+        b, loc, inputs, maps, f, p,
+        [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          Value v = args[0];
+          if (inputs.size() > 1)
+            v = arith::SubIOp::create(
+                nb, l, v, arith::MulIOp::create(nb, l, offset, args[1]));
+          Value r = arith::SIToFPOp::create(nb, l, f32, v);
+          if (shift != 0)
+            r = arith::MulFOp::create(nb, l, r, unit);
+          return r;
+        });
+    // [f, (n, oh, ow)] -> [n, f, oh, ow].
+    Value units4 = expand(b, loc, units, {f, nImg, oh, ow}, {{0}, {1, 2, 3}});
+    return transpose(b, loc, units4, {1, 0, 2, 3});
   };
-  bool noNaN[16] = {};
-  Value wFlat = emitDecode(rewriter, loc, ws->first, f * k,
-                           plan->a.elementType, tableOf(plan->a), noNaN,
-                           false)
-                    .first;
-  Value xFlat = emitDecode(rewriter, loc, xs->first, nImg * c * xShape[2] *
-                                                         xShape[3],
-                           plan->b.elementType, tableOf(plan->b), noNaN,
-                           false)
-                    .first;
-  Value wMK = expand(rewriter, loc, wFlat, {f, k});
-  Value x = expand(rewriter, loc, xFlat, xShape);
 
-  // col[q, n, oh, ow] = x[n, c, oh * sh + kh * dh, ow * sw + kw * dw] for
-  // q = (c, kh, kw): one strided window copy per q.
-  Type et = plan->b.elementType;
-  auto windowType = RankedTensorType::get({nImg, oh, ow}, et);
-  Value col = tensor::EmptyOp::create(rewriter, loc,
-                                      ArrayRef<int64_t>{k, nImg, oh, ow}, et);
-  // One scf.forall over q (threads take whole windows; the copies inside
-  // stay sequential).
-  auto forall = scf::ForallOp::create(
-      rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(k)},
-      ValueRange{col}, std::nullopt);
-  {
-    OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
-    Location l = loc;
-    Value q = forall.getInductionVars()[0];
-    Value shared = forall.getRegionIterArgs()[0];
-    Value kwI = arith::RemUIOp::create(nb, l, q, cIndex(nb, l, kw));
-    Value rest = arith::DivUIOp::create(nb, l, q, cIndex(nb, l, kw));
-    Value khI = arith::RemUIOp::create(nb, l, rest, cIndex(nb, l, kh));
-    Value cI = arith::DivUIOp::create(nb, l, rest, cIndex(nb, l, kh));
-    Value hOff = arith::MulIOp::create(nb, l, khI, cIndex(nb, l, dh));
-    Value wOff = arith::MulIOp::create(nb, l, kwI, cIndex(nb, l, dw));
-    auto I = [&](int64_t v) -> OpFoldResult { return nb.getIndexAttr(v); };
-    Value window = tensor::ExtractSliceOp::create(
-        nb, l, windowType, x, ArrayRef<OpFoldResult>{I(0), cI, hOff, wOff},
-        ArrayRef<OpFoldResult>{I(nImg), I(1), I(oh), I(ow)},
-        ArrayRef<OpFoldResult>{I(1), I(1), I(sh), I(sw)});
-    SmallVector<OpFoldResult> offsets{q, I(0), I(0), I(0)};
-    SmallVector<OpFoldResult> sizes{I(1), I(nImg), I(oh), I(ow)};
-    SmallVector<OpFoldResult> ones(4, I(1));
-    Value dst = tensor::ExtractSliceOp::create(nb, l, windowType, shared,
-                                               offsets, sizes, ones);
-    Value copied = linalg::CopyOp::create(nb, l, window, dst).getResult(0);
-    nb.setInsertionPointToEnd(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(nb, l, copied, shared, offsets,
-                                          sizes, ones);
+  if (!anyNaN) {
+    rewriter.replaceOp(conv, emitInteger(rewriter));
+    return success();
   }
-  Value bStored = tensor::CollapseShapeOp::create(
-      rewriter, loc, RankedTensorType::get({k, p}, et), forall.getResult(0),
-      ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
-
-  Value acc = emitIntegerGemm(rewriter, loc, *plan, wMK, bStored,
-                              /*tb=*/false, f, k, p);
-  // Units: f32(acc - offset * sum_k col[k, p]); exact (|acc| < 2^24).
-  MLIRContext *ctx = rewriter.getContext();
-  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
-  SmallVector<Value> inputs{acc};
-  SmallVector<AffineMap> maps{AffineMap::get(2, 0, {i, j}, ctx)};
-  if (plan->a.offset) {
-    inputs.push_back(reduce2D(rewriter, loc, bStored, 0, /*orMask=*/false));
-    maps.push_back(AffineMap::get(2, 0, {j}, ctx));
-  }
-  maps.push_back(AffineMap::get(2, 0, {i, j}, ctx));
-  Type f32 = rewriter.getF32Type();
-  Value offset = arith::ConstantOp::create(
-      rewriter, loc, rewriter.getI32IntegerAttr(plan->a.offset));
-  Value units = emitF32Map2D(
-      rewriter, loc, inputs, maps, f, p,
-      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        Value v = args[0];
-        if (inputs.size() > 1)
-          v = arith::SubIOp::create(
-              nb, l, v, arith::MulIOp::create(nb, l, offset, args[1]));
-        return arith::SIToFPOp::create(nb, l, f32, v);
+  auto ifOp = scf::IfOp::create(
+      rewriter, loc, anyNaN,
+      [&](OpBuilder &b, Location l) {
+        scf::YieldOp::create(b, l, b.clone(*conv)->getResults());
+      },
+      [&](OpBuilder &b, Location l) {
+        scf::YieldOp::create(b, l, ValueRange{emitInteger(b)});
       });
-  // [f, (n, oh, ow)] -> [n, f, oh, ow].
-  Value units4 = expand(rewriter, loc, units, {f, nImg, oh, ow},
-                        {{0}, {1, 2, 3}});
-  rewriter.replaceOp(conv, transpose(rewriter, loc, units4, {1, 0, 2, 3}));
+  rewriter.replaceOp(conv, ifOp.getResults());
+  sinkIntoThen(ifOp);
   return success();
 }
 
