@@ -36,6 +36,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
+#include "llvm/ADT/ScopeExit.h"
+
 namespace fp4 {
 #define GEN_PASS_DEF_FP4APPLYRECIPE
 #include "fp4/Transforms/Passes.h.inc"
@@ -189,7 +191,14 @@ private:
   };
   Quantized quantize(Location loc, Value x, Value scale, FormatAttr format,
                      bool counters, bool stochastic, int32_t stream);
+  /// fp4.dequantize(fp4.pack(codes(q), 1.0)): `q`'s values in format
+  /// units. Decodes made for the backward GEMMs (`backward` set while they
+  /// are built) are tagged `fp4.backward_decode`: their lowering is kept
+  /// apart from an equal forward decode (no CSE), so the forward's f32
+  /// units need not stay allocated until the backward pass; the backward
+  /// decodes again from the 4-bit codes.
   Value decodeUnits(Location loc, Value q);
+  bool backward = false;
   Value divideByScales(Location loc, Value acc, Value sa, Value sb);
   Quantized quantizeWeight(Location loc, Value w, StringRef format);
   LogicalResult rewriteLayer(Layer &layer, unsigned index, unsigned count);
@@ -245,7 +254,10 @@ Value RecipeRewriter::decodeUnits(Location loc, Value q) {
   Value unit = mlir::fp4::PackOp::create(b, loc, qt, unpack.getCodes(),
                                          f32(loc, 1.0));
   auto type = RankedTensorType::get(qt.getShape(), b.getF32Type());
-  return mlir::fp4::DequantizeOp::create(b, loc, type, unit);
+  auto decode = mlir::fp4::DequantizeOp::create(b, loc, type, unit);
+  if (backward)
+    decode->setAttr("fp4.backward_decode", b.getUnitAttr());
+  return decode;
 }
 
 Value RecipeRewriter::divideByScales(Location loc, Value acc, Value sa,
@@ -392,6 +404,8 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
     return success();
 
   // --- Backward: GradScale of dY, then the two gradient quantizers.
+  backward = true;
+  llvm::scope_exit endBackward([&] { backward = false; });
   bool needDX = layer.gradLhs && lr.gradDX != "f32";
   bool needDW = layer.gradRhs && lr.gradDW != "f32";
   Operation *first = layer.gradRhs ? layer.gradRhs : layer.gradLhs;
@@ -466,7 +480,7 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
           return layer.gradLhs->emitError(
               "unexpected form of the convolution's input gradient");
         IRMapping m;
-        m.map(w, unitsW);
+        m.map(w, decodeUnits(l, qw.q));
         Value wtUnits = b.clone(*flip, m)->getResult(0);
         Value dyUnits;
         if (!zeroChain.empty()) {

@@ -94,3 +94,24 @@ func.func @escapes(%m: memref<16xf32>) -> memref<?xf32> {
   memref.dealloc %m : memref<16xf32>
   return %c : memref<?xf32>
 }
+
+// -----
+
+// Allocations move down to their first use (bufferization allocates where
+// the tensor.empty that seeded a result was, and one CSE'd empty can sit
+// far above): here the buffer is not held across the first call.
+// CHECK-LABEL: func.func @first_use(
+// CHECK:         call @other()
+// CHECK-NEXT:    %[[A:.*]] = memref.alloc() : memref<64xf32>
+// CHECK-NEXT:    call @use(%[[A]])
+// CHECK-NEXT:    memref.dealloc %[[A]]
+// CHECK-NEXT:    return
+func.func private @use(memref<64xf32>)
+func.func private @other()
+func.func @first_use() {
+  %a = memref.alloc() : memref<64xf32>
+  call @other() : () -> ()
+  call @use(%a) : (memref<64xf32>) -> ()
+  memref.dealloc %a : memref<64xf32>
+  return
+}

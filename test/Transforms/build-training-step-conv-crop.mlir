@@ -82,7 +82,10 @@ func.func @forward(%x: tensor<2x1x6x6xf32> {fp4.onnx_name = "x", fp4.role = "inp
 // stride-dilated form) and rebuilds the zero-stuffing and padding on the
 // decoded units.
 // RECIPE: fp4.quantize %{{.*}}, %{{.*}} : tensor<2x5x3x3xf32> -> !fp4.qtensor<2x5x3x3x#fp4.format<radix4, even>>, i64, i64, i64
-// RECIPE: %[[UNITS:.*]] = fp4.dequantize
+// Both backward decodes (the flipped filter's, then dY's) are tagged so that
+// the lowering keeps them apart from the forward's decodes.
+// RECIPE: fp4.dequantize %{{.*}} {fp4.backward_decode} : !fp4.qtensor<5x4x3x3x#fp4.format<int4>>
+// RECIPE: %[[UNITS:.*]] = fp4.dequantize %{{.*}} {fp4.backward_decode} : !fp4.qtensor<2x5x3x3x#fp4.format<radix4, even>>
 // RECIPE: %[[STUFFED:.*]] = tensor.insert_slice %[[UNITS]] into %{{.*}}[0, 0, 0, 0] [2, 5, 3, 3] [1, 1, 2, 2] : tensor<2x5x3x3xf32> into tensor<2x5x5x5xf32>
 // RECIPE: %[[PADDED:.*]] = tensor.pad %[[STUFFED]] low[0, 0, 1, 1] high[0, 0, 2, 2]
 // RECIPE: linalg.conv_2d_nchw_fchw {{.*}}fp4.lowp{{.*}} ins(%[[PADDED]], %{{.*}} : tensor<2x5x8x8xf32>, tensor<4x5x3x3xf32>)

@@ -648,9 +648,18 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
     auto qtype = cast<QTensorType>(op.getInput().getType());
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
     Storage s = storageOf(adaptor.getInput());
+    Operation *before = op->getPrevNode();
     Value flat = emitDecodeLoop(rewriter, loc, qtype.getFormat(), s.codes,
                                 qtype.getNumElements(), s.scale,
                                 resultType.getElementType(), width, chunk);
+    // A backward-pass decode (fp4-apply-recipe) stays apart from an equal
+    // forward one: its loops carry the tag, which CSE compares.
+    if (op->hasAttr("fp4.backward_decode"))
+      for (Operation *o = before ? before->getNextNode()
+                                 : &op->getBlock()->front();
+           o && o != op; o = o->getNextNode())
+        if (o->getNumRegions() > 0)
+          o->setAttr("fp4.backward_decode", rewriter.getUnitAttr());
     rewriter.replaceOp(op, unflatten(rewriter, loc, flat, qtype.getShape()));
     return success();
   }

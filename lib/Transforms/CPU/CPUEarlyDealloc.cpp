@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// `fp4-cpu-early-dealloc`: moves the deallocation of each temporary buffer
-// of a block from the end of the block (where ownership-based buffer
+// `fp4-cpu-early-dealloc`: moves the allocation of each buffer of a block
+// to right before its first use, and the deallocation of each temporary
+// buffer from the end of the block (where ownership-based buffer
 // deallocation puts it) to right after the buffer's last use.
 //
 //===----------------------------------------------------------------------===//
@@ -59,6 +60,28 @@ struct FP4CPUEarlyDeallocPass
     : ::fp4::impl::FP4CPUEarlyDeallocBase<FP4CPUEarlyDeallocPass> {
   void runOnOperation() override {
     getOperation()->walk([](Block *block) {
+      // Allocations right before their first use: bufferization allocates
+      // where the tensor.empty that seeded a result was, and CSE leaves one
+      // such empty for all the equal-typed results of a step, at the first.
+      SmallVector<memref::AllocOp> allocs;
+      for (Operation &op : *block)
+        if (auto a = dyn_cast<memref::AllocOp>(&op))
+          allocs.push_back(a);
+      for (memref::AllocOp alloc : allocs) {
+        Operation *first = nullptr;
+        for (Operation *user : alloc->getUsers()) {
+          Operation *top = block->findAncestorOpInBlock(*user);
+          if (!top) {
+            first = nullptr;
+            break;
+          }
+          if (!first || top->isBeforeInBlock(first))
+            first = top;
+        }
+        if (first && alloc->getNextNode() != first)
+          alloc->moveBefore(first);
+      }
+
       SmallVector<memref::DeallocOp> deallocs;
       for (Operation &op : *block)
         if (auto d = dyn_cast<memref::DeallocOp>(&op))
