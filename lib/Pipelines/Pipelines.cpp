@@ -13,7 +13,8 @@
 //   inline, func.func(convert-elementwise-to-linalg)
 //   func.func(fp4-cpu-conv-to-gemm,               (vectorize)
 //             fp4-cpu-tile-and-vectorize), canonicalize
-//   func.func(fp4-distinct-results)               (this file)
+//   func.func(fp4-distinct-results,               (this file)
+//             fp4-split-distant-empties)
 //   one-shot-bufferize{bufferize-function-boundaries
 //                      function-boundary-type-conversion=identity-layout-map}
 //   canonicalize

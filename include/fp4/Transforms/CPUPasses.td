@@ -211,7 +211,8 @@ def FP4CPUX86VNNI : Pass<"fp4-cpu-x86-vnni", "::mlir::func::FuncOp"> {
 }
 
 def FP4CPUEarlyDealloc : Pass<"fp4-cpu-early-dealloc", "::mlir::func::FuncOp"> {
-  let summary = "Free each temporary buffer right after its last use";
+  let summary = "Allocate each buffer at its first use and free each "
+                "temporary right after its last use";
   let description = [{
     MLIR's ownership-based buffer deallocation frees the buffers a block
     allocates at the end of the block: in a training step, one straight-line
@@ -222,6 +223,11 @@ def FP4CPUEarlyDealloc : Pass<"fp4-cpu-early-dealloc", "::mlir::func::FuncOp"> {
     (any memref result of an op that uses it, transitively: views, casts,
     reshapes, loops that yield it). A buffer that escapes - returned, or
     aliased by a value used after the block - keeps its dealloc where it is.
+
+    Each `memref.alloc` of the block also moves down to right before the
+    first op of the block that uses it: bufferization allocates where the
+    `tensor.empty` that seeded a result was, which CSE may have left far
+    above the op that writes it.
 
     The step's peak memory is then the buffers live at one time (the saved
     activations plus the temporaries of one layer), not all of them
