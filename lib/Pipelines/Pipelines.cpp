@@ -10,6 +10,7 @@
 //   func.func(fp4-lowp-matmul-to-integer)        (fp4-to-llvm, vectorize,
 //                                                 int-matmul)
 //   fp4::addFP4ToStandardPasses                  (fp4-to-llvm only)
+//   func.func(fp4-drop-backward-decode-tags)     (this file)
 //   inline, func.func(convert-elementwise-to-linalg)
 //   func.func(fp4-cpu-conv-to-gemm,               (vectorize)
 //             fp4-cpu-tile-and-vectorize), canonicalize
@@ -208,6 +209,23 @@ struct DistinctTensorResultsPass
         operand.set(copy);
       }
     });
+  }
+};
+
+/// Drops the `fp4.backward_decode` tags (fp4-apply-recipe) once the CSE
+/// after `convert-fp4-to-standard` has run: they only keep the backward
+/// pass's decode loops apart from the forward's there, and left on, they
+/// would keep fp4-cpu-outline-loops from sharing one function between a
+/// forward and a backward decode of the same shape.
+struct DropBackwardDecodeTagsPass
+    : PassWrapper<DropBackwardDecodeTagsPass, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(DropBackwardDecodeTagsPass)
+  StringRef getArgument() const final {
+    return "fp4-drop-backward-decode-tags";
+  }
+  void runOnOperation() override {
+    getOperation().walk(
+        [](Operation *op) { op->removeAttr("fp4.backward_decode"); });
   }
 };
 
@@ -480,6 +498,8 @@ void fp4::buildCPUPipeline(OpPassManager &pm,
   // 64 Ki elements (256 KiB of f32) per thread.
   addFP4ToStandardPasses(
       pm, options.vectorize && options.threads != 1 ? 65536 : 0);
+  pm.addNestedPass<func::FuncOp>(
+      std::make_unique<DropBackwardDecodeTagsPass>());
   buildBufferizeToLLVM(pm, options);
 }
 

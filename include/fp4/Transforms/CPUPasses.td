@@ -61,7 +61,9 @@ def FP4LowpMatmulToInteger
     qualify. A NaN code (radix-4 0b1000) makes the f32 sums NaN across its
     window, and int4's code -8, which `fp4.quantize` never writes, would
     break the bound where it is taken as 7: an `scf.if` on a scan of the
-    codes takes the original f32 convolution when either occurs. Every
+    codes takes the original f32 convolution when either occurs (tagged
+    `fp4.cold`: `fp4-cpu-conv-to-gemm` and `fp4-cpu-tile-and-vectorize`
+    leave it to scalar loops, the same bits in less code). Every
     partial sum is exact in both forms, so the result is the f32
     convolution's to the bit. Below 32 filters the layout work costs more
     than the faster products save (docs/performance.md); a stride-dilated

@@ -686,6 +686,8 @@ void decomposeStuffedConvs(func::FuncOp func, RewriterBase &rw) {
   SmallVector<linalg::Conv2DNchwFchwOp> convs;
   func.walk([&](linalg::Conv2DNchwFchwOp c) { convs.push_back(c); });
   for (linalg::Conv2DNchwFchwOp conv : convs) {
+    if (conv->hasAttr("fp4.cold"))
+      continue;
     auto geo = matchConv(conv, false);
     if (!geo || geo->sh != 1 || geo->sw != 1 || geo->dh != 1 ||
         geo->dw != 1)
@@ -812,9 +814,13 @@ struct CPUConvToGemmPass
     SmallVector<Operation *> ops;
     IRRewriter rewriter(&getContext());
     decomposeStuffedConvs(getOperation(), rewriter);
+    // Ops tagged `fp4.cold` (a fallback that runs only on rare input, e.g.
+    // the f32 convolution behind fp4-lowp-matmul-to-integer's NaN check)
+    // stay for the scalar loops: the same bits, a fraction of the code.
     getOperation().walk([&](Operation *op) {
       if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNgchwGfchwOp,
-              linalg::GenericOp>(op))
+              linalg::GenericOp>(op) &&
+          !op->hasAttr("fp4.cold"))
         ops.push_back(op);
     });
     for (Operation *op : ops) {

@@ -1368,7 +1368,8 @@ void CPUTileAndVectorizePass::runOnOperation() {
   SmallVector<linalg::LinalgOp> ops;
   getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
   for (linalg::LinalgOp op : ops) {
-    if (!isStaticTensorOp(op))
+    // `fp4.cold`: a rarely taken fallback, left to the scalar loops.
+    if (!isStaticTensorOp(op) || op->hasAttr("fp4.cold"))
       continue;
     if (std::optional<Contraction> c = matchContraction(op))
       processContraction(rewriter, op, *c);
