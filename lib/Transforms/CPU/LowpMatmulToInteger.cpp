@@ -141,6 +141,15 @@ std::optional<GemmPlan> planGemm(const IntegerFormat &fa,
   return plan;
 }
 
+/// The stored integer of each code of an operand: its value plus the
+/// plan's offset; NaN codes (and codes excluded from the bound) as 0.
+SmallVector<int64_t> tableOf(const OperandPlan &p) {
+  SmallVector<int64_t> t;
+  for (int c = 0; c < 16; ++c)
+    t.push_back(p.format.isNaN[c] ? p.offset : p.format.value[c] + p.offset);
+  return t;
+}
+
 Value cIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
@@ -690,13 +699,6 @@ LogicalResult rewriteConv(IRRewriter &rewriter, linalg::Conv2DNchwFchwOp conv,
   }
 
   auto emitInteger = [&](OpBuilder &b) -> Value {
-    auto tableOf = [](const OperandPlan &pl) {
-      SmallVector<int64_t> t;
-      for (int code = 0; code < 16; ++code)
-        t.push_back(pl.format.isNaN[code] ? pl.offset
-                                          : pl.format.value[code] + pl.offset);
-      return t;
-    };
     auto decode = [&](const TracedUnits &t, const OperandPlan &pl) -> Value {
       Value flat = emitDecode(b, loc, t.codes, t.type.getNumElements(),
                               pl.elementType, tableOf(pl), pl.format.isNaN,
@@ -875,13 +877,6 @@ LogicalResult LowpMatmulToIntegerPass::rewrite(IRRewriter &rewriter,
   auto ua = UnpackOp::create(rewriter, loc, op.getLhs());
   auto ub = UnpackOp::create(rewriter, loc, op.getRhs());
 
-  auto tableOf = [](const OperandPlan &p) {
-    SmallVector<int64_t> t;
-    for (int c = 0; c < 16; ++c)
-      t.push_back(p.format.isNaN[c] ? p.offset
-                                    : p.format.value[c] + p.offset);
-    return t;
-  };
   auto [aFlat, aMask] = emitDecode(
       rewriter, loc, ua.getCodes(), lhsType.getNumElements(), a.elementType,
       tableOf(a), a.format.isNaN, a.format.hasNaN);
