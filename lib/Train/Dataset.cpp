@@ -144,16 +144,13 @@ llvm::Expected<ImageDataset> fp4::loadIDXDataset(StringRef imagesPath,
   dataset.cols = images->dims[2];
 
   // (p / 255 - mean) / std, in f32, once per byte value.
-  float table[256];
   for (int p = 0; p < 256; ++p)
-    table[p] = (static_cast<float>(p) / 255.0f - mean) / std;
+    dataset.normalized[p] = (static_cast<float>(p) / 255.0f - mean) / std;
   size_t numPixels = dataset.count * dataset.getImageSize();
-  dataset.pixels.resize(numPixels);
   const auto *pixels =
       reinterpret_cast<const uint8_t *>(images->contents.data()) +
       images->dataOffset;
-  for (size_t i = 0; i < numPixels; ++i)
-    dataset.pixels[i] = table[pixels[i]];
+  dataset.bytes.assign(pixels, pixels + numPixels);
   const auto *classes =
       reinterpret_cast<const uint8_t *>(labels->contents.data()) +
       labels->dataOffset;

@@ -499,8 +499,7 @@ struct BatchBuilder {
 
   /// Fills row `row` with sample `index` of `data`.
   void set(int64_t row, const ImageDataset &data, int64_t index) {
-    std::memcpy(input.getAs<float>() + row * imageSize, data.getImage(index),
-                imageSize * sizeof(float));
+    data.copyImage(index, input.getAs<float>() + row * imageSize);
     labels.getAs<int64_t>()[row] = data.labels[index];
   }
   /// Zero-fills rows [from, batch) (label 0).

@@ -6,8 +6,9 @@
 //
 // Reads image classification datasets in the IDX format of MNIST and
 // Fashion-MNIST (gzip-compressed or not: zlib reads both), validates them,
-// and keeps the images as normalized f32 pixels ready to be copied into NCHW
-// batches.
+// and keeps the images as their bytes with a table of the 256 normalized
+// f32 values, looked up when a batch is filled (a quarter of the memory of
+// f32 pixels: 45 instead of 180 MiB for Fashion-MNIST's training set).
 //
 // IDX: a big-endian header - two zero bytes, the element type (0x08 =
 // unsigned byte), the number of dimensions - then one 32-bit size per
@@ -22,6 +23,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,14 +45,20 @@ struct ImageDataset {
   int64_t count = 0;
   int64_t rows = 0;
   int64_t cols = 0;
-  /// count x rows x cols normalized pixels.
-  std::vector<float> pixels;
+  /// count x rows x cols pixel bytes, as stored in the file.
+  std::vector<uint8_t> bytes;
+  /// The normalized f32 value of each byte: (p / 255 - mean) / std.
+  std::array<float, 256> normalized = {};
   /// count labels.
   std::vector<int64_t> labels;
 
   int64_t getImageSize() const { return rows * cols; }
-  const float *getImage(int64_t index) const {
-    return pixels.data() + index * getImageSize();
+  /// Writes image `index`'s normalized pixels to `out` (getImageSize()
+  /// floats).
+  void copyImage(int64_t index, float *out) const {
+    const uint8_t *image = bytes.data() + index * getImageSize();
+    for (int64_t i = 0, e = getImageSize(); i < e; ++i)
+      out[i] = normalized[image[i]];
   }
 };
 
