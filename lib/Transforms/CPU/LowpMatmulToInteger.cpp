@@ -26,9 +26,11 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/ControlFlowSinkUtils.h"
 
 #include <cmath>
 #include <limits>
@@ -476,11 +478,6 @@ struct TracedUnits {
   SmallVector<Operation *> chain;
 };
 
-bool isPositiveZeroConstant(Value v) {
-  APFloat f(0.0f);
-  return v && matchPattern(v, m_ConstantFloat(&f)) && f.isPosZero();
-}
-
 /// A linalg.generic that only moves elements: one input, one init, all
 /// loops parallel, its body `yield %in`.
 bool isPermutation(linalg::GenericOp g) {
@@ -507,7 +504,8 @@ std::optional<TracedUnits> traceUnits(Value v) {
       // layer: its stuffed zeros are an insert_slice, which the f32 path
       // skips in fp4-cpu-conv-to-gemm and im2col would copy).
       if (!pad.getLow().empty() || !pad.getHigh().empty() ||
-          !isPositiveZeroConstant(pad.getConstantPaddingValue()))
+          !pad.getConstantPaddingValue() ||
+          !matchPattern(pad.getConstantPaddingValue(), m_PosZeroFloat()))
         return std::nullopt;
       chain.push_back(pad);
       v = pad.getSource();
@@ -588,25 +586,17 @@ Value emitAnyCode(OpBuilder &b, Location loc, Value codes,
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, flag, zero);
 }
 
-/// Moves the side-effect-free ops before `ifOp` in its block whose every
-/// use is inside `ifOp`'s then-region into that region (producers of the
-/// f32 fallback that nothing else needs run only when it is taken).
+/// Sinks the side-effect-free producers used only by `ifOp`'s then-region
+/// into it (upstream control-flow sinking): the f32 fallback's decodes and
+/// padding run only when it is taken.
 void sinkIntoThen(scf::IfOp ifOp) {
-  Block *block = ifOp->getBlock();
-  Region &then = ifOp.getThenRegion();
-  Block *thenBlock = &then.front();
-  SmallVector<Operation *> before;
-  for (Operation &op : llvm::make_range(block->begin(), ifOp->getIterator()))
-    before.push_back(&op);
-  for (Operation *op : llvm::reverse(before)) {
-    if (op->use_empty() || !isMemoryEffectFree(op))
-      continue;
-    bool inside = llvm::all_of(op->getUsers(), [&](Operation *user) {
-      return then.isAncestor(user->getParentRegion());
-    });
-    if (inside)
-      op->moveBefore(&thenBlock->front());
-  }
+  DominanceInfo dom(ifOp->getParentOp());
+  SmallVector<Region *> regions{&ifOp.getThenRegion()};
+  controlFlowSink(
+      regions, dom, [](Operation *op, Region *) { return isMemoryEffectFree(op); },
+      [](Operation *op, Region *region) {
+        op->moveBefore(&region->front(), region->front().begin());
+      });
 }
 
 /// A low-precision convolution of fp4-apply-recipe (`linalg.conv_2d_nchw_fchw
