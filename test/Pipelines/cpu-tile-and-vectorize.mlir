@@ -109,6 +109,39 @@ func.func @colsum(%a: tensor<32x16xf32>, %init: tensor<16xf32>) -> tensor<16xf32
 
 // -----
 
+// BatchNorm's per-channel sum over n, h, w of NCHW data: the channels are
+// the lanes but h and w are contiguous. h and w are merged (63 elements),
+// each image runs 16 x 16 tiles (16 channels x 16 contiguous elements)
+// transposed in registers and added row by row into the accumulator, then
+// the remaining 15 elements with one 16-lane read per element. Each lane
+// keeps the scalar loops' order.
+
+// CHECK-LABEL: func.func @channel_sum(
+// CHECK:         scf.for %[[N:.*]] = %c0 to %c2 step %c1
+// CHECK:           scf.for %[[HW:.*]] = %c0 to %c48 step %c16
+// CHECK:             %[[X:.*]] = vector.transfer_read %{{.*}}[%[[N]], %c0, %[[HW]]]{{.*}} : tensor<2x16x63xf32>, vector<16x16xf32>
+// CHECK:             %[[T:.*]] = vector.transpose %[[X]], [1, 0]
+// CHECK:             %[[R0:.*]] = vector.extract %[[T]][0]
+// CHECK:             %[[S0:.*]] = arith.addf %[[R0]], %{{.*}} : vector<16xf32>
+// CHECK:             %[[R1:.*]] = vector.extract %[[T]][1]
+// CHECK:             arith.addf %[[R1]], %[[S0]] : vector<16xf32>
+// CHECK:           scf.for %{{.*}} = %c0 to %c15 step %c1
+// CHECK:             vector.transfer_read {{.*}} vector<16xf32>
+// CHECK-NOT:     vector.reduction
+// CHECK-NOT:     vector.multi_reduction
+func.func @channel_sum(%a: tensor<2x16x7x9xf32>, %init: tensor<16xf32>) -> tensor<16xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (c)>],
+                       iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+      ins(%a : tensor<2x16x7x9xf32>) outs(%init : tensor<16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %s = arith.addf %o, %x : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %r : tensor<16xf32>
+}
+
+// -----
+
 // Buffers of i1 hold a byte per element, vectors of i1 are packed bits:
 // ops on i1 tensors are left to the scalar loops.
 

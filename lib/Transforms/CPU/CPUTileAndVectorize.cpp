@@ -762,6 +762,8 @@ struct CPUTileAndVectorizePass
   void processOther(RewriterBase &rewriter, linalg::LinalgOp op);
   void tileOtherPart(RewriterBase &rewriter, linalg::LinalgOp op,
                      unsigned vdim, int64_t vlen);
+  void tileTransposedReduction(RewriterBase &rewriter, linalg::LinalgOp op,
+                               unsigned vdim, unsigned rdim);
   void cleanup();
 };
 
@@ -1082,6 +1084,35 @@ void CPUTileAndVectorizePass::processOther(RewriterBase &rewriter,
       }
     }
   }
+  // Merge the innermost reduction dims that are contiguous in every operand
+  // (BatchNorm's sums over h and w): one long reduction dim for the
+  // transposed tiles of tileTransposedReduction. The elements are still
+  // visited in the same order.
+  if (numLoops >= 2) {
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    ReassociationIndices group;
+    for (int64_t d = numLoops - 1; d >= 0; --d) {
+      if (iters[d] != IteratorType::reduction)
+        break;
+      ReassociationIndices candidate{d};
+      candidate.append(group.begin(), group.end());
+      if (!linalg::areDimSequencesPreserved(maps, {candidate}) ||
+          !collapsibleInMemory(op, candidate))
+        break;
+      group = candidate;
+    }
+    if (group.size() >= 2) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::CollapseResult> collapsed =
+          linalg::collapseOpIterationDims(op, {group}, rewriter);
+      if (succeeded(collapsed)) {
+        rewriter.replaceOp(op, collapsed->results);
+        op = collapsed->collapsedOp;
+        numLoops = op.getNumLoops();
+        iters = op.getIteratorTypesArray();
+      }
+    }
+  }
   // Vector dim: the loop of the first result's innermost dim that is not a
   // unit dim (else the innermost loop with an extent above 1).
   AffineMap outMap = op.getIndexingMapsArray().back();
@@ -1120,6 +1151,10 @@ void CPUTileAndVectorizePass::processOther(RewriterBase &rewriter,
     tileOtherPart(rewriter, part, vdim, e % vlen == 0 ? vlen : e);
   }
 }
+
+static void vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp op,
+                          ArrayRef<int64_t> sizes, unsigned vdim,
+                          std::optional<unsigned> vdim2, bool lowerReduction);
 
 void CPUTileAndVectorizePass::tileOtherPart(RewriterBase &rewriter,
                                             linalg::LinalgOp op, unsigned vdim,
@@ -1212,6 +1247,26 @@ void CPUTileAndVectorizePass::tileOtherPart(RewriterBase &rewriter,
       }
     }
   }
+  // Reductions whose lanes are not contiguous in an input whose innermost
+  // dim is a reduction dim (BatchNorm's per-channel sums over n, h*w):
+  // 16 x 16 tiles read as 16 contiguous rows.
+  if (!vdim2 && !transposed && vlen % 16 == 0 &&
+      iters[vdim] == IteratorType::parallel) {
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(input);
+      if (map.getNumResults() == 0)
+        continue;
+      auto inner = dyn_cast<AffineDimExpr>(map.getResults().back());
+      if (!inner)
+        continue;
+      unsigned d = inner.getPosition();
+      if (d != vdim && iters[d] == IteratorType::reduction &&
+          ranges[d] >= 16) {
+        tileTransposedReduction(rewriter, op, vdim, d);
+        return;
+      }
+    }
+  }
   SmallVector<int64_t> sizes(numLoops, 1);
   sizes[vdim] = vlen;
   if (vdim2)
@@ -1222,6 +1277,18 @@ void CPUTileAndVectorizePass::tileOtherPart(RewriterBase &rewriter,
     sizes[vdim] = 16;
     sizes[*transposed] = 16;
   }
+  vectorizeTile(rewriter, op, sizes, vdim, vdim2, false);
+}
+
+/// Tiles `op` with `sizes` (scf.for loops), drops the tile's unit dims other
+/// than `vdim` and `vdim2`, and vectorizes it. With `lowerReduction`, the
+/// vectorizer's multi_reductions are lowered at once, reduction dims
+/// outermost (InnerParallel): one lane-wise combine per reduced row, in
+/// order, as the scalar loops sum.
+static void vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp op,
+                          ArrayRef<int64_t> sizes, unsigned vdim,
+                          std::optional<unsigned> vdim2,
+                          bool lowerReduction) {
   FailureOr<linalg::LinalgOp> tiled = tileOp(rewriter, op, sizes, false);
   if (failed(tiled))
     return;
@@ -1251,10 +1318,71 @@ void CPUTileAndVectorizePass::tileOtherPart(RewriterBase &rewriter,
     }
   }
   rewriter.setInsertionPoint(op);
+  Block *block = op->getBlock();
+  llvm::SmallPtrSet<Operation *, 8> before;
+  for (Operation &o : *block)
+    if (isa<vector::MultiDimReductionOp>(o))
+      before.insert(&o);
   FailureOr<linalg::VectorizationResult> vectorized =
       linalg::vectorize(rewriter, op, {}, {}, /*vectorizeNDExtract=*/true);
-  if (succeeded(vectorized))
-    rewriter.replaceOp(op, vectorized->replacements);
+  if (failed(vectorized))
+    return;
+  rewriter.replaceOp(op, vectorized->replacements);
+  if (!lowerReduction)
+    return;
+  // The tile's own reductions: the vectorizer emits them into the tile's
+  // block.
+  SmallVector<Operation *> reductions;
+  for (Operation &o : *block)
+    if (isa<vector::MultiDimReductionOp>(o) && !before.contains(&o))
+      reductions.push_back(&o);
+  RewritePatternSet patterns(rewriter.getContext());
+  vector::populateVectorMultiReductionLoweringPatterns(
+      patterns, vector::VectorMultiReductionLowering::InnerParallel);
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+  (void)applyOpPatternsGreedily(reductions, std::move(patterns), config);
+}
+
+/// A reduction (lanes: `vdim`, the result's innermost dim) whose input is
+/// contiguous along the reduction dim `rdim` (BatchNorm's sums over n and
+/// h*w of NCHW activations, the channels being the lanes): 16 lanes x 16
+/// reduced elements per tile, read as 16 contiguous rows (not 16 strided
+/// gathers), transposed in registers and combined row by row into the
+/// accumulator, so each lane sums in the scalar loops' order. When 16 does
+/// not divide `rdim`, every outer iteration runs the 16-wide tiles and then
+/// the rest with one gather per element, in that order.
+void CPUTileAndVectorizePass::tileTransposedReduction(RewriterBase &rewriter,
+                                                      linalg::LinalgOp op,
+                                                      unsigned vdim,
+                                                      unsigned rdim) {
+  unsigned numLoops = op.getNumLoops();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto tileSizes = [&](int64_t v, int64_t r) {
+    SmallVector<int64_t> sizes(numLoops, 1);
+    sizes[vdim] = v;
+    sizes[rdim] = r;
+    return sizes;
+  };
+  if (ranges[rdim] % 16 == 0) {
+    vectorizeTile(rewriter, op, tileSizes(16, 16), vdim, rdim, true);
+    return;
+  }
+  // Outer loops first (rdim whole), then the main part and the rest of
+  // rdim inside them.
+  FailureOr<linalg::LinalgOp> outer =
+      tileOp(rewriter, op, tileSizes(16, 0), false);
+  if (failed(outer))
+    return;
+  SmallVector<linalg::LinalgOp> parts =
+      splitAtMultiple(rewriter, *outer, rdim, 16);
+  for (linalg::LinalgOp part : parts) {
+    if (part.getStaticLoopRanges()[rdim] % 16 == 0)
+      vectorizeTile(rewriter, part, tileSizes(16, 16), vdim, rdim, true);
+    else
+      vectorizeTile(rewriter, part, tileSizes(16, 1), vdim, std::nullopt,
+                    false);
+  }
 }
 
 void CPUTileAndVectorizePass::cleanup() {
