@@ -142,6 +142,40 @@ func.func @channel_sum(%a: tensor<2x16x7x9xf32>, %init: tensor<16xf32>) -> tenso
 
 // -----
 
+// A fill that is the initial value of two loop-carried tensors (the
+// per-image loops of fp4-cpu-conv-to-gemm) is given to each loop as its own
+// fill: a shared one bufferizes to a zero buffer copied for every loop.
+// (Checked without the CSE of the first RUN line, which merges them again;
+// the CPU pipeline runs none between this pass and bufferization.)
+
+// CHECK-LABEL: func.func @shared_fill(
+// PAR-LABEL: func.func @shared_fill(
+// PAR:         %[[E0:.*]] = tensor.empty() : tensor<64xf32>
+// PAR:         %[[F0:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %[[E0]])
+// PAR:         %[[E1:.*]] = tensor.empty() : tensor<64xf32>
+// PAR:         %[[F1:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %[[E1]])
+// PAR-DAG:     scf.for {{.*}} iter_args(%{{.*}} = %[[F0]])
+// PAR-DAG:     scf.for {{.*}} iter_args(%{{.*}} = %[[F1]])
+func.func @shared_fill(%a: tensor<64xf32>, %b: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>) {
+  %z = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %e = tensor.empty() : tensor<64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<64xf32>) -> tensor<64xf32>
+  %r0 = scf.for %i = %c0 to %c4 step %c1 iter_args(%t = %f) -> (tensor<64xf32>) {
+    %u = linalg.add ins(%t, %a : tensor<64xf32>, tensor<64xf32>) outs(%t : tensor<64xf32>) -> tensor<64xf32>
+    scf.yield %u : tensor<64xf32>
+  }
+  %r1 = scf.for %i = %c0 to %c4 step %c1 iter_args(%t = %f) -> (tensor<64xf32>) {
+    %u = linalg.add ins(%t, %b : tensor<64xf32>, tensor<64xf32>) outs(%t : tensor<64xf32>) -> tensor<64xf32>
+    scf.yield %u : tensor<64xf32>
+  }
+  return %r0, %r1 : tensor<64xf32>, tensor<64xf32>
+}
+
+// -----
+
 // Buffers of i1 hold a byte per element, vectors of i1 are packed bits:
 // ops on i1 tensors are left to the scalar loops.
 

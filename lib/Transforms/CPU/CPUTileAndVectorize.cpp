@@ -1444,10 +1444,21 @@ static void unshareFills(RewriterBase &rewriter, func::FuncOp func) {
   });
   for (linalg::FillOp fill : fills) {
     SmallVector<OpOperand *> inits;
-    for (OpOperand &use : fill->getResult(0).getUses())
-      if (auto dps = dyn_cast<DestinationStyleOpInterface>(use.getOwner()))
+    for (OpOperand &use : fill->getResult(0).getUses()) {
+      Operation *owner = use.getOwner();
+      if (auto dps = dyn_cast<DestinationStyleOpInterface>(owner)) {
         if (dps.isDpsInit(&use))
           inits.push_back(&use);
+      } else if (auto loop = dyn_cast<scf::ForOp>(owner)) {
+        // The initial value of a loop-carried tensor (fp4-cpu-conv-to-gemm's
+        // loops over images), written in place by the loop body.
+        if (use.getOperandNumber() >= loop.getNumControlOperands())
+          inits.push_back(&use);
+      } else if (auto forall = dyn_cast<scf::ForallOp>(owner)) {
+        if (forall.getTiedBlockArgument(&use))
+          inits.push_back(&use);
+      }
+    }
     bool keepFirst = inits.size() == llvm::range_size(
                                          fill->getResult(0).getUses());
     for (OpOperand *use : llvm::drop_begin(inits, keepFirst ? 1 : 0)) {
