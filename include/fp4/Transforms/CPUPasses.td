@@ -165,12 +165,20 @@ def FP4CPUTileAndVectorize
       dimension (16 x 16 tiles for transposing copies, 2-D tiles for short
       rows), unit tiles elsewhere, an `scf.forall` over the outermost
       parallel dimension when the op is large, and vectorized; reductions
-      keep their sequential order. Ops on i1 tensors are left alone (vectors
-      of i1 are packed bits, buffers of i1 are bytes).
+      keep their sequential order. A reduction whose lanes are not
+      contiguous in an input that is contiguous along a reduction dim
+      (BatchNorm's per-channel sums over n and h * w, its innermost
+      reduction dims merged) gets 16 x 16 tiles: 16 contiguous rows read,
+      transposed in registers and combined row by row into the
+      accumulator (the rest of a reduced extent that 16 does not divide
+      follows in each outer iteration, one element at a time). Ops on i1
+      tensors are left alone (vectors of i1 are packed bits, buffers of i1
+      are bytes).
     - `tensor.pad` becomes a fill and a vectorizable copy, a strided
       `tensor.insert_slice` a vectorizable copy into the strided slice, and
-      a fill that several ops write into is duplicated per writer (one
-      shared fill would bufferize to a copy per writer).
+      a fill that several ops write into or that initializes several loops
+      (`scf.for` init args, `scf.forall` outputs) is duplicated per writer
+      (one shared fill would bufferize to a copy per writer).
 
     Ops the vectorizer does not support are left unchanged.
   }];
