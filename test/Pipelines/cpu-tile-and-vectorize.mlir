@@ -129,6 +129,12 @@ func.func @colsum(%a: tensor<32x16xf32>, %init: tensor<16xf32>) -> tensor<16xf32
 // CHECK:             vector.transfer_read {{.*}} vector<16xf32>
 // CHECK-NOT:     vector.reduction
 // CHECK-NOT:     vector.multi_reduction
+// With two threads the 16 lanes are not split into two threads of 8 (the
+// strided per-element reads this path avoids):
+// PAR-LABEL: func.func @channel_sum(
+// PAR-NOT:     scf.forall
+// PAR:         vector.transfer_read {{.*}} vector<16x16xf32>
+// PAR:         vector.transpose
 func.func @channel_sum(%a: tensor<2x16x7x9xf32>, %init: tensor<16xf32>) -> tensor<16xf32> {
   %r = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (c)>],
                        iterator_types = ["reduction", "parallel", "reduction", "reduction"]}

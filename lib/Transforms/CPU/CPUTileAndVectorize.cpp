@@ -1152,6 +1152,27 @@ void CPUTileAndVectorizePass::processOther(RewriterBase &rewriter,
   }
 }
 
+/// A reduction dim (of extent >= 16) that is the innermost dim of one of
+/// `op`'s inputs while the lanes `vdim` are not: tileTransposedReduction's
+/// case.
+static std::optional<unsigned> contiguousReductionDim(linalg::LinalgOp op,
+                                                      unsigned vdim) {
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults() == 0)
+      continue;
+    auto inner = dyn_cast<AffineDimExpr>(map.getResults().back());
+    if (!inner)
+      continue;
+    unsigned d = inner.getPosition();
+    if (d != vdim && iters[d] == IteratorType::reduction && ranges[d] >= 16)
+      return d;
+  }
+  return std::nullopt;
+}
+
 static void vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp op,
                           ArrayRef<int64_t> sizes, unsigned vdim,
                           std::optional<unsigned> vdim2, bool lowerReduction);
@@ -1187,10 +1208,15 @@ void CPUTileAndVectorizePass::tileOtherPart(RewriterBase &rewriter,
     // The vector dim is the only parallel one and fits one vector (the
     // channels of a reduction over n, h, w, e.g. BatchNorm's sums): one
     // shorter vector per thread rather than one thread. Each lane's sum
-    // keeps its order.
+    // keeps its order. Not below 16 lanes per thread when the input is
+    // contiguous along the reduction (the transposed 16 x 16 tiles below
+    // on one thread beat two threads of strided reads: 0.26 vs 0.33 ms for
+    // a 128 x 16 x 28 x 28 sum).
+    int64_t perThread = ranges[vdim] / threadsWanted;
     if (!found && iters[vdim] == IteratorType::parallel &&
         vlen == ranges[vdim] && ranges[vdim] % threadsWanted == 0 &&
-        ranges[vdim] / threadsWanted >= 8) {
+        perThread >= 8 &&
+        (perThread % 16 == 0 || !contiguousReductionDim(op, vdim))) {
       sizes[vdim] = ranges[vdim] / threadsWanted;
       vlen = sizes[vdim];
       found = true;
@@ -1252,19 +1278,9 @@ void CPUTileAndVectorizePass::tileOtherPart(RewriterBase &rewriter,
   // 16 x 16 tiles read as 16 contiguous rows.
   if (!vdim2 && !transposed && vlen % 16 == 0 &&
       iters[vdim] == IteratorType::parallel) {
-    for (OpOperand *input : op.getDpsInputOperands()) {
-      AffineMap map = op.getMatchingIndexingMap(input);
-      if (map.getNumResults() == 0)
-        continue;
-      auto inner = dyn_cast<AffineDimExpr>(map.getResults().back());
-      if (!inner)
-        continue;
-      unsigned d = inner.getPosition();
-      if (d != vdim && iters[d] == IteratorType::reduction &&
-          ranges[d] >= 16) {
-        tileTransposedReduction(rewriter, op, vdim, d);
-        return;
-      }
+    if (std::optional<unsigned> d = contiguousReductionDim(op, vdim)) {
+      tileTransposedReduction(rewriter, op, vdim, *d);
+      return;
     }
   }
   SmallVector<int64_t> sizes(numLoops, 1);
