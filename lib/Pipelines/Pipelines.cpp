@@ -124,7 +124,7 @@ bool fp4::isLoweredForCPU(Operation *op) {
 namespace {
 /// The CPU pipeline options as plain values, after the environment override.
 struct Config {
-  bool outParams, vectorize, intMatmul, retainHeap;
+  bool outParams, vectorize, intMatmul, retainHeap, planMemory;
   /// As requested (0: runtime default) and as generated for (1: sequential).
   int64_t requestedThreads, threads;
   std::string bound;
@@ -151,6 +151,7 @@ static Config resolve(const fp4::CPUPipelineOptions &options) {
   c.vectorize = options.vectorize;
   c.intMatmul = options.intMatmul;
   c.retainHeap = options.retainHeap;
+  c.planMemory = options.planMemory;
   c.requestedThreads = options.threads;
   c.bound = options.intMatmulBound;
   std::string vnni = options.vnni;
@@ -170,6 +171,8 @@ static Config resolve(const fp4::CPUPipelineOptions &options) {
         vnni = e->vnni;
       if (e->retainHeap.hasValue())
         c.retainHeap = e->retainHeap;
+      if (e->planMemory.hasValue())
+        c.planMemory = e->planMemory;
     } else {
       llvm::errs() << "warning: ignoring FP4_CPU_PIPELINE_OPTIONS='" << env
                    << "' (not options of fp4-to-llvm)\n";
@@ -290,6 +293,136 @@ struct SplitDistantEmptiesPass
   }
 };
 
+/// Static memory planning of an entry function's large temporaries: every
+/// `memref.alloc` of at least 64 KiB whose one `memref.dealloc` is in its
+/// block (fp4-cpu-early-dealloc put it after the last use), outside
+/// parallel loops, becomes a `memref.view` at a fixed offset of one arena,
+/// and its dealloc goes. A buffer's live range is [alloc, dealloc] in the
+/// order of the function's top block (the enclosing scf.if or scf.for of a
+/// nested one: the whole op). Offsets are placed greedily, largest buffer
+/// first, at the lowest offset free of every overlapping range (64-byte
+/// aligned), so the arena is about the function's static peak. The arena is
+/// allocated at the function's entry and freed at its return (each call
+/// has its own: the function stays re-entrant); RetainHeap keeps it in
+/// glibc's heap (no mmap), so every call gets the same pages back. The
+/// temporaries then neither fragment the heap nor depend on how glibc
+/// reuses freed blocks: the process holds the static peak, no more.
+struct PlanMemoryPass
+    : PassWrapper<PlanMemoryPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(PlanMemoryPass)
+  StringRef getArgument() const final { return "fp4-cpu-plan-memory"; }
+  StringRef getDescription() const final {
+    return "Place an entry function's large temporaries at fixed offsets of "
+           "one static arena";
+  }
+  static constexpr int64_t kMinBytes = 64 * 1024;
+  static constexpr int64_t kAlign = 64;
+  struct Buffer {
+    memref::AllocOp alloc;
+    memref::DeallocOp dealloc;
+    int64_t start, end, bytes, offset = 0;
+  };
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    for (func::FuncOp func :
+         llvm::to_vector(module.getOps<func::FuncOp>())) {
+      if (func.isExternal() || !func.isPublic())
+        continue;
+      Block &block = func.getBody().front();
+      llvm::DenseMap<Operation *, int64_t> position;
+      int64_t n = 0;
+      for (Operation &op : block)
+        position[&op] = n++;
+      SmallVector<Buffer> buffers;
+      SmallVector<memref::AllocOp> allocs;
+      func.walk([&](memref::AllocOp alloc) { allocs.push_back(alloc); });
+      for (memref::AllocOp alloc : allocs) {
+        // Inside an scf.if or a sequential loop a buffer is live while
+        // that op of the top block runs; parallel iterations would share
+        // one offset.
+        Operation *top = block.findAncestorOpInBlock(*alloc);
+        if (!top || alloc->getParentOfType<scf::ForallOp>() ||
+            alloc->getParentOfType<scf::ParallelOp>())
+          continue;
+        MemRefType type = alloc.getType();
+        if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+            type.getMemorySpace() || !type.getElementType().isIntOrFloat())
+          continue;
+        int64_t bytes =
+            type.getNumElements() *
+            ((type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+        if (bytes < kMinBytes)
+          continue;
+        memref::DeallocOp dealloc;
+        bool ok = true;
+        for (Operation *user : alloc->getUsers()) {
+          auto d = dyn_cast<memref::DeallocOp>(user);
+          if (!d)
+            continue;
+          if (d->getBlock() != alloc->getBlock() || dealloc)
+            ok = false;
+          dealloc = d;
+        }
+        if (!ok || !dealloc)
+          continue;
+        buffers.push_back({alloc, dealloc, position[top],
+                           position[block.findAncestorOpInBlock(*dealloc)],
+                           (bytes + kAlign - 1) / kAlign * kAlign});
+      }
+      if (buffers.size() < 2)
+        continue;
+      SmallVector<Buffer *> order;
+      for (Buffer &b : buffers)
+        order.push_back(&b);
+      llvm::sort(order, [](Buffer *a, Buffer *b) {
+        return a->bytes != b->bytes ? a->bytes > b->bytes
+                                    : a->start < b->start;
+      });
+      SmallVector<Buffer *> placed;
+      int64_t total = 0;
+      for (Buffer *b : order) {
+        SmallVector<Buffer *> live;
+        for (Buffer *p : placed)
+          if (!(b->end < p->start || p->end < b->start))
+            live.push_back(p);
+        llvm::sort(live, [](Buffer *x, Buffer *y) {
+          return x->offset < y->offset;
+        });
+        int64_t offset = 0;
+        for (Buffer *p : live) {
+          if (offset + b->bytes <= p->offset)
+            break;
+          offset = std::max(offset, p->offset + p->bytes);
+        }
+        b->offset = offset;
+        total = std::max(total, offset + b->bytes);
+        placed.push_back(b);
+      }
+      MLIRContext *ctx = &getContext();
+      auto arenaType = MemRefType::get({total}, IntegerType::get(ctx, 8));
+      OpBuilder b = OpBuilder::atBlockBegin(&block);
+      Value arena = memref::AllocOp::create(b, func.getLoc(), arenaType,
+                                            b.getI64IntegerAttr(kAlign));
+      b.setInsertionPoint(block.getTerminator());
+      memref::DeallocOp::create(b, func.getLoc(), arena);
+      // RetainHeap keeps the arena in glibc's heap (no mmap), so every
+      // call reuses the same pages.
+      func->setAttr("fp4.arena", b.getI64IntegerAttr(total));
+      for (Buffer &buf : buffers) {
+        b.setInsertionPoint(buf.alloc);
+        Value offset =
+            arith::ConstantIndexOp::create(b, buf.alloc.getLoc(), buf.offset);
+        Value view = memref::ViewOp::create(b, buf.alloc.getLoc(),
+                                            buf.alloc.getType(), arena,
+                                            offset, ValueRange());
+        buf.dealloc.erase();
+        buf.alloc.getResult().replaceAllUsesWith(view);
+        buf.alloc.erase();
+      }
+    }
+  }
+};
+
 /// Public functions that allocate a temporary of at least 128 KiB (or of a
 /// dynamic size) start with
 ///   mallopt(M_MMAP_THRESHOLD, 32 MiB); mallopt(M_TRIM_THRESHOLD, 1 GiB)
@@ -341,8 +474,14 @@ struct RetainHeapPass
     for (func::FuncOp func : entries) {
       OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
       Location loc = func.getLoc();
-      for (auto [param, value] :
-           {std::pair<int32_t, int32_t>{-3, 32 << 20}, {-1, 1 << 30}}) {
+      SmallVector<std::pair<int32_t, int32_t>> params = {{-3, 32 << 20},
+                                                         {-1, 1 << 30}};
+      // An arena of fp4-cpu-plan-memory (above the largest mmap threshold
+      // glibc accepts, 32 MiB): no mmap at all (M_MMAP_MAX -4), or every
+      // call would page-fault it in again.
+      if (func->hasAttr("fp4.arena"))
+        params.push_back({-4, 0});
+      for (auto [param, value] : params) {
         Value args[] = {arith::ConstantIntOp::create(b, loc, param, 32),
                         arith::ConstantIntOp::create(b, loc, value, 32)};
         func::CallOp::create(b, loc, mallopt, args);
@@ -410,6 +549,8 @@ static void buildBufferizeToLLVM(OpPassManager &pm, const Config &options) {
   pm.addPass(createConvertBufferizationToMemRefPass());
   // Free each temporary after its last use, not at the end of the step.
   pm.addNestedPass<func::FuncOp>(fp4::createFP4CPUEarlyDealloc());
+  if (options.planMemory)
+    pm.addPass(std::make_unique<PlanMemoryPass>());
 
   // Parallel loops: OpenMP worksharing loops, or sequential loops.
   if (threads != 1) {
@@ -579,4 +720,5 @@ void fp4::registerPipelines() {
       });
   // The pipeline's own passes, for tests.
   PassRegistration<SplitDistantEmptiesPass>();
+  PassRegistration<PlanMemoryPass>();
 }

@@ -91,6 +91,15 @@ struct CPUPipelineOptions
       llvm::cl::desc("Make glibc's malloc keep freed memory for the next call "
                      "(entry functions with large temporaries)"),
       llvm::cl::init(true)};
+
+  /// Static memory planning: an entry function's temporaries of 64 KiB or
+  /// more live at fixed offsets of one arena per call, sized by their live
+  /// ranges (about the static peak), instead of one heap block each.
+  Option<bool> planMemory{
+      *this, "plan-memory",
+      llvm::cl::desc("Place entry functions' large temporaries at fixed "
+                     "offsets of one arena per call"),
+      llvm::cl::init(true)};
 };
 
 /// The environment variable FP4_CPU_PIPELINE_OPTIONS (pipeline option
