@@ -65,13 +65,6 @@ void tagGrad(Operation *grad, int64_t id, StringRef role) {
   grad->setAttr("fp4.gemm_role", StringAttr::get(ctx, role));
 }
 
-/// Null out the cotangents nobody asked for.
-void dropUnneeded(SmallVectorImpl<Value> &grads, ArrayRef<bool> needed) {
-  for (auto [g, need] : llvm::zip_equal(grads, needed))
-    if (!need)
-      g = Value();
-}
-
 //===----------------------------------------------------------------------===//
 // Elementwise linalg.generic
 //===----------------------------------------------------------------------===//

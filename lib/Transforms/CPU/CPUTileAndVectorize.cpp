@@ -1017,6 +1017,40 @@ static bool collapsibleInMemory(linalg::LinalgOp op,
   return true;
 }
 
+/// The innermost loop dims of iterator type `kind` that stay contiguous in
+/// every operand when merged (and in memory, collapsibleInMemory).
+static ReassociationIndices trailingContiguousDims(linalg::LinalgOp op,
+                                                   IteratorType kind) {
+  ReassociationIndices group;
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (int64_t d = op.getNumLoops() - 1; d >= 0; --d) {
+    if (iters[d] != kind)
+      break;
+    ReassociationIndices candidate{d};
+    candidate.append(group.begin(), group.end());
+    if (!linalg::areDimSequencesPreserved(maps, {candidate}) ||
+        !collapsibleInMemory(op, candidate))
+      break;
+    group = candidate;
+  }
+  return group;
+}
+
+/// Merges the loop dims `group` of `op` into one; returns the new op (`op`
+/// itself if that fails).
+static linalg::LinalgOp collapseDims(RewriterBase &rewriter,
+                                     linalg::LinalgOp op,
+                                     const ReassociationIndices &group) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(op, {group}, rewriter);
+  if (failed(collapsed))
+    return op;
+  rewriter.replaceOp(op, collapsed->results);
+  return collapsed->collapsedOp;
+}
+
 void CPUTileAndVectorizePass::processOther(RewriterBase &rewriter,
                                            linalg::LinalgOp op) {
   if (!isStaticTensorOp(op) || op->getNumResults() == 0)
@@ -1049,70 +1083,28 @@ void CPUTileAndVectorizePass::processOther(RewriterBase &rewriter,
     op = cast<linalg::LinalgOp>(generic->getOperation());
   }
   // Merge the innermost dims that are contiguous in every operand, so that
-  // the vectors are long (NCHW images: h and w).
-  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
-  if (numLoops >= 2) {
-    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    ReassociationIndices group;
-    for (int64_t d = numLoops - 1; d >= 0; --d) {
-      if (iters[d] != IteratorType::parallel)
-        break;
-      ReassociationIndices candidate{d};
-      candidate.append(group.begin(), group.end());
-      if (!linalg::areDimSequencesPreserved(maps, {candidate}) ||
-          !collapsibleInMemory(op, candidate))
-        break;
-      group = candidate;
-    }
-    // Only output-contiguous groups that end at the last loop and at the
-    // last result dim help.
-    AffineMap outMap = maps.back();
-    bool endsOutput =
-        !group.empty() && outMap.getNumResults() > 0 &&
+  // the vectors are long (NCHW images: h and w). Only output-contiguous
+  // groups that end at the last loop and at the last result dim help.
+  if (ReassociationIndices group =
+          trailingContiguousDims(op, IteratorType::parallel);
+      group.size() >= 2) {
+    AffineMap outMap = op.getIndexingMapsArray().back();
+    if (outMap.getNumResults() > 0 &&
         isa<AffineDimExpr>(outMap.getResults().back()) &&
         cast<AffineDimExpr>(outMap.getResults().back()).getPosition() ==
-            static_cast<unsigned>(group.back());
-    if (group.size() >= 2 && endsOutput) {
-      rewriter.setInsertionPoint(op);
-      FailureOr<linalg::CollapseResult> collapsed =
-          linalg::collapseOpIterationDims(op, {group}, rewriter);
-      if (succeeded(collapsed)) {
-        rewriter.replaceOp(op, collapsed->results);
-        op = collapsed->collapsedOp;
-        numLoops = op.getNumLoops();
-        iters = op.getIteratorTypesArray();
-      }
-    }
+            static_cast<unsigned>(group.back()))
+      op = collapseDims(rewriter, op, group);
   }
   // Merge the innermost reduction dims that are contiguous in every operand
   // (BatchNorm's sums over h and w): one long reduction dim for the
   // transposed tiles of tileTransposedReduction. The elements are still
   // visited in the same order.
-  if (numLoops >= 2) {
-    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    ReassociationIndices group;
-    for (int64_t d = numLoops - 1; d >= 0; --d) {
-      if (iters[d] != IteratorType::reduction)
-        break;
-      ReassociationIndices candidate{d};
-      candidate.append(group.begin(), group.end());
-      if (!linalg::areDimSequencesPreserved(maps, {candidate}) ||
-          !collapsibleInMemory(op, candidate))
-        break;
-      group = candidate;
-    }
-    if (group.size() >= 2) {
-      rewriter.setInsertionPoint(op);
-      FailureOr<linalg::CollapseResult> collapsed =
-          linalg::collapseOpIterationDims(op, {group}, rewriter);
-      if (succeeded(collapsed)) {
-        rewriter.replaceOp(op, collapsed->results);
-        op = collapsed->collapsedOp;
-        numLoops = op.getNumLoops();
-        iters = op.getIteratorTypesArray();
-      }
-    }
-  }
+  if (ReassociationIndices group =
+          trailingContiguousDims(op, IteratorType::reduction);
+      group.size() >= 2)
+    op = collapseDims(rewriter, op, group);
+  numLoops = op.getNumLoops();
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
   // Vector dim: the loop of the first result's innermost dim that is not a
   // unit dim (else the innermost loop with an extent above 1).
   AffineMap outMap = op.getIndexingMapsArray().back();
