@@ -1144,11 +1144,12 @@ void CPUTileAndVectorizePass::processOther(RewriterBase &rewriter,
   }
 }
 
-/// A reduction dim (of extent >= 16) that is the innermost dim of one of
-/// `op`'s inputs while the lanes `vdim` are not: tileTransposedReduction's
-/// case.
-static std::optional<unsigned> contiguousReductionDim(linalg::LinalgOp op,
-                                                      unsigned vdim) {
+/// The first loop dim of iterator type `kind`, other than the lanes `vdim`,
+/// of extent >= 16 (a multiple of 16 with `multipleOf16`) that is the
+/// innermost dim of one of `op`'s inputs: that input is read along it.
+static std::optional<unsigned> innerInputDim(linalg::LinalgOp op,
+                                             unsigned vdim, IteratorType kind,
+                                             bool multipleOf16) {
   SmallVector<IteratorType> iters = op.getIteratorTypesArray();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   for (OpOperand *input : op.getDpsInputOperands()) {
@@ -1159,10 +1160,18 @@ static std::optional<unsigned> contiguousReductionDim(linalg::LinalgOp op,
     if (!inner)
       continue;
     unsigned d = inner.getPosition();
-    if (d != vdim && iters[d] == IteratorType::reduction && ranges[d] >= 16)
+    if (d != vdim && iters[d] == kind && ranges[d] >= 16 &&
+        (!multipleOf16 || ranges[d] % 16 == 0))
       return d;
   }
   return std::nullopt;
+}
+
+/// A reduction dim that is the innermost dim of an input while the lanes
+/// `vdim` are not: tileTransposedReduction's case.
+static std::optional<unsigned> contiguousReductionDim(linalg::LinalgOp op,
+                                                      unsigned vdim) {
+  return innerInputDim(op, vdim, IteratorType::reduction, false);
 }
 
 static void vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -1249,22 +1258,8 @@ void CPUTileAndVectorizePass::tileOtherPart(RewriterBase &rewriter,
   // loop than the vector dim): 16 x 16 tiles, read as 16 contiguous rows
   // and transposed in registers, instead of one strided gather per vector.
   std::optional<unsigned> transposed;
-  if (!vdim2 && vlen % 16 == 0) {
-    for (OpOperand *input : op.getDpsInputOperands()) {
-      AffineMap map = op.getMatchingIndexingMap(input);
-      if (map.getNumResults() == 0)
-        continue;
-      auto inner = dyn_cast<AffineDimExpr>(map.getResults().back());
-      if (!inner)
-        continue;
-      unsigned d = inner.getPosition();
-      if (d != vdim && iters[d] == IteratorType::parallel && ranges[d] >= 16 &&
-          ranges[d] % 16 == 0) {
-        transposed = d;
-        break;
-      }
-    }
-  }
+  if (!vdim2 && vlen % 16 == 0)
+    transposed = innerInputDim(op, vdim, IteratorType::parallel, true);
   // Reductions whose lanes are not contiguous in an input whose innermost
   // dim is a reduction dim (BatchNorm's per-channel sums over n, h*w):
   // 16 x 16 tiles read as 16 contiguous rows.
