@@ -215,6 +215,16 @@ struct DistinctTensorResultsPass
   }
 };
 
+/// Bytes of a statically shaped memref of integers or floats (sub-byte
+/// elements take a byte each, as the LLVM lowering stores them); none for
+/// other memrefs.
+static std::optional<int64_t> staticBytes(MemRefType type) {
+  if (!type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+    return std::nullopt;
+  return type.getNumElements() *
+         ((type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+}
+
 /// Drops the `fp4.backward_decode` tags (fp4-apply-recipe) once the CSE
 /// after `convert-fp4-to-standard` has run: they only keep the backward
 /// pass's decode loops apart from the forward's there, and left on, they
@@ -345,13 +355,9 @@ struct PlanMemoryPass
             alloc->getParentOfType<scf::ParallelOp>())
           continue;
         MemRefType type = alloc.getType();
-        if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
-            type.getMemorySpace() || !type.getElementType().isIntOrFloat())
-          continue;
-        int64_t bytes =
-            type.getNumElements() *
-            ((type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
-        if (bytes < kMinBytes)
+        std::optional<int64_t> bytes = staticBytes(type);
+        if (!bytes || *bytes < kMinBytes || !type.getLayout().isIdentity() ||
+            type.getMemorySpace())
           continue;
         memref::DeallocOp dealloc;
         bool ok = true;
@@ -367,7 +373,7 @@ struct PlanMemoryPass
           continue;
         buffers.push_back({alloc, dealloc, position[top],
                            position[block.findAncestorOpInBlock(*dealloc)],
-                           (bytes + kAlign - 1) / kAlign * kAlign});
+                           (*bytes + kAlign - 1) / kAlign * kAlign});
       }
       if (buffers.size() < 2)
         continue;
@@ -445,13 +451,9 @@ struct RetainHeapPass
       if (func.isExternal() || !func.isPublic())
         continue;
       WalkResult large = func.walk([&](memref::AllocOp alloc) {
-        MemRefType type = alloc.getType();
-        if (!type.hasStaticShape() || !type.getElementType().isIntOrFloat())
-          return WalkResult::interrupt();
-        int64_t bits = type.getNumElements() *
-                       type.getElementType().getIntOrFloatBitWidth();
-        return bits / 8 >= kMinBytes ? WalkResult::interrupt()
-                                     : WalkResult::advance();
+        std::optional<int64_t> bytes = staticBytes(alloc.getType());
+        return !bytes || *bytes >= kMinBytes ? WalkResult::interrupt()
+                                             : WalkResult::advance();
       });
       if (large.wasInterrupted())
         entries.push_back(func);

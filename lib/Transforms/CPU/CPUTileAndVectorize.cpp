@@ -1321,11 +1321,15 @@ static void vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp op,
     }
   }
   rewriter.setInsertionPoint(op);
+  // The multi_reductions already in the tile's block (none when it is a
+  // tile loop's body), to tell the tile's own apart; scanned only when they
+  // are to be lowered (the block may be a whole function).
   Block *block = op->getBlock();
   llvm::SmallPtrSet<Operation *, 8> before;
-  for (Operation &o : *block)
-    if (isa<vector::MultiDimReductionOp>(o))
-      before.insert(&o);
+  if (lowerReduction)
+    for (Operation &o : *block)
+      if (isa<vector::MultiDimReductionOp>(o))
+        before.insert(&o);
   FailureOr<linalg::VectorizationResult> vectorized =
       linalg::vectorize(rewriter, op, {}, {}, /*vectorizeNDExtract=*/true);
   if (failed(vectorized))
