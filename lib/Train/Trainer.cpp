@@ -301,9 +301,21 @@ static void writeLayerMetrics(llvm::json::OStream &json,
   });
 }
 
+/// Where this run's time went besides the epochs (seconds; unset when not
+/// measured).
+struct RunTiming {
+  /// From the start of the run to its first training step: data, import,
+  /// building and compiling the training step.
+  std::optional<double> toFirstStep;
+  /// Compiling the evaluation step (at the first evaluation: not in that
+  /// epoch's seconds).
+  std::optional<double> evalCompile;
+};
+
 static std::string getMetricsJSON(const TrainerOptions &options,
                                   llvm::ArrayRef<EpochMetrics> epochs,
-                                  const StateMap &state) {
+                                  const StateMap &state,
+                                  const RunTiming &timing) {
   std::string text;
   llvm::raw_string_ostream os(text);
   llvm::json::OStream json(os, /*IndentSize=*/2);
@@ -332,6 +344,10 @@ static std::string getMetricsJSON(const TrainerOptions &options,
         });
     });
     writeLayerMetrics(json, state);
+    json.attributeObject("timing", [&] {
+      json.attribute("to_first_step_seconds", jsonNumber(timing.toFirstStep));
+      json.attribute("eval_compile_seconds", jsonNumber(timing.evalCompile));
+    });
   });
   os << "\n";
   return text;
@@ -703,6 +719,9 @@ llvm::Error fp4::train(const TrainerOptions &options, llvm::raw_ostream &os) {
   modelOptions.batch = batch;
   modelOptions.batchOrigin = "--batch is " + std::to_string(batch);
   modelOptions.wantTrain = modelOptions.wantEval = true;
+  // Training starts before the evaluation step is compiled (at the first
+  // evaluation).
+  modelOptions.deferEval = true;
   llvm::Expected<std::unique_ptr<TrainingModel>> loaded =
       TrainingModel::load(options.modelPath, modelOptions);
   if (!loaded)
@@ -766,6 +785,7 @@ llvm::Error fp4::train(const TrainerOptions &options, llvm::raw_ostream &os) {
   int64_t totalSteps = steps * options.epochs;
   int64_t firstEpoch = history.size();
   int64_t lastEpoch = options.epochs;
+  RunTiming timing;
   if (options.stopAfter)
     lastEpoch = std::min(lastEpoch, firstEpoch + *options.stopAfter);
   for (int64_t epoch = firstEpoch; epoch < lastEpoch; ++epoch) {
@@ -777,6 +797,8 @@ llvm::Error fp4::train(const TrainerOptions &options, llvm::raw_ostream &os) {
                          options.epochs, steps, batch);
     double lossSum = 0.0;
     int64_t correct = 0;
+    if (!timing.toFirstStep)
+      timing.toFirstStep = secondsSince(totalStart);
     for (int64_t step = 0; step < steps; ++step) {
       for (int64_t row = 0; row < batch; ++row)
         builder.set(row, *trainSet, order[step * batch + row]);
@@ -792,6 +814,16 @@ llvm::Error fp4::train(const TrainerOptions &options, llvm::raw_ostream &os) {
     }
     double trainSeconds = secondsSince(epochStart);
 
+    // The evaluation step compiles now, once (not part of the epoch's time).
+    double compileSeconds = 0.0;
+    if (!evalStep.isPrepared()) {
+      progress.message("compiling the evaluation step...");
+      auto compileStart = std::chrono::steady_clock::now();
+      if (llvm::Error error = evalStep.prepare())
+        return error;
+      compileSeconds = secondsSince(compileStart);
+      timing.evalCompile = compileSeconds;
+    }
     progress.message("evaluating on " + std::to_string(testSet->count) +
                      " test images...");
     EpochMetrics metrics;
@@ -802,7 +834,7 @@ llvm::Error fp4::train(const TrainerOptions &options, llvm::raw_ostream &os) {
                                      metrics.testLoss, metrics.testAccuracy))
       return makeError(options.modelPath + ": " +
                        llvm::toString(std::move(error)));
-    metrics.seconds = secondsSince(epochStart);
+    metrics.seconds = secondsSince(epochStart) - compileSeconds;
     metrics.imagesPerSecond = steps * batch / trainSeconds;
     history.push_back(metrics);
     progress.clear();
@@ -833,14 +865,14 @@ llvm::Error fp4::train(const TrainerOptions &options, llvm::raw_ostream &os) {
     }
     if (!options.metricsPath.empty())
       if (llvm::Error error = writeFileAtomically(
-              options.metricsPath, getMetricsJSON(options, history, state)))
+              options.metricsPath, getMetricsJSON(options, history, state, timing)))
         return error;
   }
 
   // A resumed run with nothing left to train still reports.
   if (!options.metricsPath.empty() && firstEpoch >= lastEpoch)
     if (llvm::Error error = writeFileAtomically(
-            options.metricsPath, getMetricsJSON(options, history, state)))
+            options.metricsPath, getMetricsJSON(options, history, state, timing)))
       return error;
   if (!options.exportPath.empty())
     if (llvm::Error error =
@@ -856,7 +888,7 @@ llvm::Error fp4::train(const TrainerOptions &options, llvm::raw_ostream &os) {
                          ec.message());
       metricsPath = temporary.str().str();
       if (llvm::Error error = writeFileAtomically(
-              metricsPath, getMetricsJSON(options, history, state)))
+              metricsPath, getMetricsJSON(options, history, state, timing)))
         return error;
     }
     llvm::Error error =

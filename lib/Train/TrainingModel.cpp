@@ -193,8 +193,19 @@ const ArraySpec *StepFunction::findArgument(Binding::Kind kind) const {
   return nullptr;
 }
 
+llvm::Error StepFunction::prepare() {
+  if (!prepareFn)
+    return llvm::Error::success();
+  if (llvm::Error error = prepareFn())
+    return error;
+  prepareFn = nullptr;
+  return llvm::Error::success();
+}
+
 llvm::Error StepFunction::call(const NpyArray &input, const NpyArray &labels,
                                double lr, StateMap &state, bool updateState) {
+  if (llvm::Error error = prepare())
+    return error;
   const FunctionSpec &spec = getSpec();
   llvm::SmallVector<const NpyArray *, 64> inputs;
   for (const Binding &binding : arguments) {
@@ -517,11 +528,14 @@ TrainingModel::load(StringRef path, const TrainingModelOptions &options) {
   if (!options.compile)
     return std::move(model);
 
-  // Compile what the caller needs, all in one engine.
+  // Compile what the caller needs, all in one engine (@eval_step on its
+  // own, later, when deferred).
+  bool deferEval = options.deferEval && options.wantEval &&
+                   options.device == "cpu";
   std::vector<std::string> entries;
   if (options.wantTrain)
     entries.push_back("train_step");
-  if (options.wantEval)
+  if (options.wantEval && !deferEval)
     entries.push_back("eval_step");
   if (options.wantGrad)
     entries.push_back("grad_step");
@@ -568,15 +582,54 @@ TrainingModel::load(StringRef path, const TrainingModelOptions &options) {
   }
   if (options.device != "cpu")
     return makeError("unknown device '" + options.device + "' (cpu or cuda)");
-  llvm::Expected<std::vector<std::unique_ptr<JitRunner>>> runners =
-      JitRunner::createMany(module, entries, options.jit);
-  if (!runners)
-    return makeError(path + ": " + llvm::toString(runners.takeError()));
-  for (auto [entry, runner] : llvm::zip_equal(entries, *runners)) {
+  if (!entries.empty()) {
+    llvm::Expected<std::vector<std::unique_ptr<JitRunner>>> runners =
+        JitRunner::createMany(module, entries, options.jit);
+    if (!runners)
+      return makeError(path + ": " + llvm::toString(runners.takeError()));
+    for (auto [entry, runner] : llvm::zip_equal(entries, *runners)) {
+      llvm::Expected<std::unique_ptr<StepFunction>> step = StepFunction::create(
+          std::move(runner), module.lookupSymbol<func::FuncOp>(entry));
+      if (llvm::Error error = adopt(entry, std::move(step)))
+        return std::move(error);
+    }
+  }
+  if (deferEval) {
+    // The signature now (the driver binds the state before the first
+    // call); the code at the first call. The module outlives the step.
+    llvm::Expected<FunctionSpec> spec =
+        JitRunner::getFunctionSpec(module, "eval_step");
+    if (!spec)
+      return makeError(path + ": " + llvm::toString(spec.takeError()));
+    struct Deferred {
+      ModuleOp module;
+      JitRunnerOptions options;
+      std::string path;
+      std::unique_ptr<JitRunner> runner;
+    };
+    auto deferred = std::make_shared<Deferred>();
+    deferred->module = module;
+    deferred->options = options.jit;
+    deferred->path = path.str();
+    Deferred *raw = deferred.get();
     llvm::Expected<std::unique_ptr<StepFunction>> step = StepFunction::create(
-        std::move(runner), module.lookupSymbol<func::FuncOp>(entry));
-    if (llvm::Error error = adopt(entry, std::move(step)))
+        std::move(*spec),
+        [raw](llvm::ArrayRef<const NpyArray *> inputs,
+              llvm::ArrayRef<NpyArray *> outputs) {
+          return raw->runner->runInto(inputs, outputs);
+        },
+        deferred, evalFunc);
+    if (llvm::Error error = adopt("eval_step", std::move(step)))
       return std::move(error);
+    model->evalStep->setDeferred([raw]() -> llvm::Error {
+      llvm::Expected<std::unique_ptr<JitRunner>> runner =
+          JitRunner::create(raw->module, "eval_step", raw->options);
+      if (!runner)
+        return makeError(raw->path + ": " +
+                         llvm::toString(runner.takeError()));
+      raw->runner = std::move(*runner);
+      return llvm::Error::success();
+    });
   }
   return std::move(model);
 }

@@ -125,6 +125,17 @@ public:
 
   const FunctionSpec &getSpec() const { return spec; }
   llvm::ArrayRef<Binding> getArguments() const { return arguments; }
+
+  /// Compiles the function now if its compilation was deferred
+  /// (TrainingModelOptions::deferEval); `call` does it otherwise at its
+  /// first call. A no-op once compiled.
+  llvm::Error prepare();
+  /// False while the compilation is deferred.
+  bool isPrepared() const { return !prepareFn; }
+  /// Makes the function compile at `prepare` or its first call.
+  void setDeferred(std::function<llvm::Error()> compile) {
+    prepareFn = std::move(compile);
+  }
   llvm::ArrayRef<Binding> getResults() const { return results; }
 
   /// The argument bound to `kind`, if any.
@@ -148,6 +159,7 @@ private:
 
   FunctionSpec spec;
   RunFn run;
+  std::function<llvm::Error()> prepareFn;
   std::shared_ptr<void> keepAlive;
   llvm::SmallVector<Binding> arguments;
   llvm::SmallVector<Binding> results;
@@ -171,6 +183,10 @@ struct TrainingModelOptions {
   std::string recipe = "fp32";
   /// Which step functions to compile.
   bool wantTrain = false, wantEval = false, wantGrad = false;
+  /// On the CPU: compile @eval_step at its first call (or
+  /// StepFunction::prepare) instead of in `load`, so that training starts
+  /// before the evaluation step is compiled (fp4-train).
+  bool deferEval = false;
   /// Stop after the passes (no compilation): the step functions stay null
   /// and `getModule()` holds the transformed module (fp4-train --emit).
   bool compile = true;

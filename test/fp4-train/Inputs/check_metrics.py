@@ -9,6 +9,8 @@ p.add_argument("file")
 p.add_argument("--epochs", type=int)
 p.add_argument("--falls", action="store_true")
 p.add_argument("--layers", type=int)
+p.add_argument("--timed", action="store_true",
+               help="the run trained and evaluated: both timing figures set")
 a = p.parse_args()
 m = json.load(open(a.file))
 for key in ("recipe", "model", "epochs", "layers"):
@@ -20,6 +22,12 @@ for i, e in enumerate(epochs):
                 "images_per_second"):
         assert isinstance(e[key], (int, float)), (key, e[key])
     assert 0 <= e["test_accuracy"] <= 100
+timing = m["timing"]
+for key in ("to_first_step_seconds", "eval_compile_seconds"):
+    value = timing[key]
+    assert value is None or (isinstance(value, (int, float)) and value > 0), \
+        (key, value)
+    assert not a.timed or value is not None, (key, value)
 if a.epochs is not None:
     assert len(epochs) == a.epochs, len(epochs)
 falls = ""

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Compares two fp4-train metrics files, ignoring the timing fields
-(`seconds`, `images_per_second`). Prints "same metrics (N epochs)" or the
+(`seconds`, `images_per_second`, `timing`). Prints "same metrics (N epochs)" or the
 first difference and exits 1."""
 import json
 import sys
@@ -9,7 +9,7 @@ import sys
 def strip(value):
     if isinstance(value, dict):
         return {k: strip(v) for k, v in value.items()
-                if k not in ("seconds", "images_per_second")}
+                if k not in ("seconds", "images_per_second", "timing")}
     if isinstance(value, list):
         return [strip(v) for v in value]
     return value
