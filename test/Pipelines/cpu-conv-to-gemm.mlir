@@ -144,3 +144,27 @@ func.func @not_filter_grad(%x: tensor<2x3x6x6xf32>, %dy: tensor<2x8x4x4xf32>, %i
   } -> tensor<8x3x3x3xf32>
   return %r : tensor<8x3x3x3xf32>
 }
+
+// -----
+
+// A convolution whose output is a fill of +0 does not read it: the loop over
+// images starts from an empty tensor and each image's GEMM accumulates into
+// a fill of its own slice (which fp4-cpu-tile-and-vectorize turns into
+// zero-initialized register tiles).
+
+// CHECK-LABEL: func.func @zero_output(
+// SEQ-LABEL: func.func @zero_output(
+// SEQ:         %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// SEQ:         %[[F:.*]] = linalg.fill
+// SEQ:         %[[E:.*]] = tensor.empty() : tensor<4x16x28x28xf32>
+// SEQ:         scf.for {{.*}} iter_args(%{{.*}} = %[[E]])
+// SEQ:           %[[ACC:.*]] = linalg.fill ins(%[[Z]] : f32) outs(%{{.*}} : tensor<16x784xf32>)
+// SEQ:           linalg.matmul {{.*}} outs(%[[ACC]] : tensor<16x784xf32>)
+func.func @zero_output(%x: tensor<4x8x30x30xf32>, %w: tensor<16x8x3x3xf32>) -> tensor<4x16x28x28xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16x28x28xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<4x16x28x28xf32>) -> tensor<4x16x28x28xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<4x8x30x30xf32>, tensor<16x8x3x3xf32>) outs(%f : tensor<4x16x28x28xf32>) -> tensor<4x16x28x28xf32>
+  return %r : tensor<4x16x28x28xf32>
+}

@@ -24,7 +24,7 @@
 // CHECK:         llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // SEQ-LABEL: llvm.func @matmul(
 // SEQ-NOT:     omp.
-// SEQ-LABEL: llvm.func internal @matmul_loop1(
+// SEQ-LABEL: llvm.func internal @matmul_loop{{[0-9]+}}(
 // SEQ-NOT:     omp.
 // SEQ:         llvm.fmul {{.*}} : vector<16xf32>
 // SEQ-NOT:     llvm.call_intrinsic

@@ -249,3 +249,68 @@ func.func @pad(%a: tensor<2x3x8x8xf32>) -> tensor<2x3x10x10xf32> {
   } : tensor<2x3x8x8xf32> to tensor<2x3x10x10xf32>
   return %r : tensor<2x3x10x10xf32>
 }
+
+// -----
+
+// A contraction whose accumulator is a fill of +0 used by nothing else: the
+// register tiles start from zero vectors without reading it, and the fill
+// goes. With k = 512 above the cache block (256), the first block of k is a
+// part of its own (zeros) and the second reads what the first wrote.
+
+// CHECK-LABEL: func.func @zero_acc(
+// CHECK-NOT:     linalg.fill
+// CHECK-NOT:     linalg.matmul
+// CHECK:         %[[Z:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK-NOT:     vector.transfer_read %{{.*}} : tensor<8x32xf32>
+// CHECK:         %[[R:.*]]:16 = scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}} = %[[Z]], %{{.*}} = %[[Z]],
+// CHECK:         scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}} = %[[R]]#0, %{{.*}} = %[[R]]#1,
+// CHECK-NOT:     linalg.fill
+func.func @zero_acc(%a: tensor<8x512xf32>, %b: tensor<512x32xf32>) -> tensor<8x32xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<8x512xf32>, tensor<512x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}
+
+// -----
+
+// -0.0 is not the +0 the tiles would start from: the fill stays and is read.
+
+// CHECK-LABEL: func.func @negative_zero_acc(
+// CHECK:         arith.constant dense<-0.000000e+00> : vector<64xf32>
+// CHECK:         vector.transfer_read %{{.*}} : tensor<8x32xf32>, vector<16xf32>
+func.func @negative_zero_acc(%a: tensor<8x4xf32>, %b: tensor<4x32xf32>) -> tensor<8x32xf32> {
+  %z = arith.constant -0.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<8x4xf32>, tensor<4x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}
+
+// -----
+
+// An elementwise op accumulating into a fill (a gradient: zeros, then
+// acc += contribution) reads the fill's constant instead of the tensor: no
+// fill, and no load of the accumulator.
+
+// CHECK-LABEL: func.func @fill_into_elementwise(
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[Z:.*]] = arith.constant dense<0.000000e+00> : vector<64xf32>
+// CHECK:         scf.for
+// CHECK:           %[[X:.*]] = vector.transfer_read %arg0
+// CHECK-NOT:       vector.transfer_read
+// CHECK:           arith.addf %[[X]], %[[Z]] : vector<64xf32>
+#id1 = affine_map<(d0) -> (d0)>
+func.func @fill_into_elementwise(%a: tensor<1024xf32>) -> tensor<1024xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1024xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1024xf32>) -> tensor<1024xf32>
+  %r = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%a : tensor<1024xf32>) outs(%f : tensor<1024xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %acc, %x : f32
+    linalg.yield %s : f32
+  } -> tensor<1024xf32>
+  return %r : tensor<1024xf32>
+}

@@ -278,6 +278,32 @@ int64_t imagesPerGemm(const ConvGeometry &geo, Type et) {
   return chunk;
 }
 
+/// The +0.0 that a convolution's output `init` is filled with (null if it
+/// is anything else). Such an output is not read: each GEMM's accumulator
+/// is filled with it instead, right before the GEMM (which
+/// fp4-cpu-tile-and-vectorize then starts from zero without a pass over
+/// memory), and the loop over images starts from a new empty tensor.
+Value zeroFillValue(Value init) {
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!fill || !fill.hasPureTensorSemantics())
+    return Value();
+  Value v = fill.getInputs()[0];
+  FloatAttr value;
+  if (!matchPattern(v, m_Constant(&value)) || !value.getValue().isPosZero())
+    return Value();
+  return v;
+}
+
+Value emptyLike(OpBuilder &b, Location loc, Value t) {
+  auto type = cast<RankedTensorType>(t.getType());
+  return tensor::EmptyOp::create(b, loc, type.getShape(),
+                                 type.getElementType());
+}
+
+Value fillWith(OpBuilder &b, Location loc, Value value, Value t) {
+  return linalg::FillOp::create(b, loc, value, t).getResult(0);
+}
+
 /// Forward convolution of `chunk` images per GEMM (imagesPerGemm): the
 /// accumulator [chunk, f, oh, ow] is transposed to [f, chunk * p] and back,
 /// copies only. Each output element sums W[f, q] * col[q, p] over q in the
@@ -287,21 +313,32 @@ Value emitForwardChunked(OpBuilder &b, Location loc, Value x, Value w,
                          bool parallel) {
   Type et = cast<RankedTensorType>(init.getType()).getElementType();
   int64_t p = geo.p();
+  Value zero = zeroFillValue(init);
+  if (zero)
+    init = emptyLike(b, loc, init);
   return loopOverImages(
       b, loc, geo.n / chunk, init, {chunk, geo.f, geo.oh, geo.ow}, parallel,
       [&](OpBuilder &nb, Location l, Value n0, Value acc) -> Value {
         Value col = emitChunkIm2col(nb, l, x, geo, n0, chunk, Value());
         Value col2 = collapse(nb, l, col, {{0}, {1, 2, 3}});
         Value w2 = collapse(nb, l, w, {{0}, {1, 2, 3}});
-        Value acc3 = collapse(nb, l, acc, {{0}, {1}, {2, 3}});
-        Value accT =
-            linalg::TransposeOp::create(
-                nb, l, acc3,
-                tensor::EmptyOp::create(
-                    nb, l, ArrayRef<int64_t>{geo.f, chunk, p}, et),
-                ArrayRef<int64_t>{1, 0, 2})
-                .getResult()[0];
-        Value c2 = collapse(nb, l, accT, {{0}, {1, 2}});
+        Value c2;
+        if (zero) {
+          // Zeros need no transpose.
+          c2 = fillWith(nb, l, zero,
+                        tensor::EmptyOp::create(
+                            nb, l, ArrayRef<int64_t>{geo.f, chunk * p}, et));
+        } else {
+          Value acc3 = collapse(nb, l, acc, {{0}, {1}, {2, 3}});
+          Value accT =
+              linalg::TransposeOp::create(
+                  nb, l, acc3,
+                  tensor::EmptyOp::create(
+                      nb, l, ArrayRef<int64_t>{geo.f, chunk, p}, et),
+                  ArrayRef<int64_t>{1, 0, 2})
+                  .getResult()[0];
+          c2 = collapse(nb, l, accT, {{0}, {1, 2}});
+        }
         Value r = matmul(nb, l, w2, col2, c2);
         Value r3 = expandTo(nb, l, r, {geo.f, chunk, p}, {{0}, {1, 2}});
         Value back =
@@ -327,6 +364,9 @@ Value emitForward(OpBuilder &b, Location loc, Value x, Value w, Value init,
     return emitForwardChunked(b, loc, x, w, init, geo, chunk,
                               parallelOK && geo.n / chunk >= numThreads);
   bool parallel = parallelOK && geo.n >= numThreads;
+  Value zero = geo.grouped ? Value() : zeroFillValue(init);
+  if (zero)
+    init = emptyLike(b, loc, init);
   // Per-image output slice: [(g,) f, oh, ow].
   SmallVector<int64_t> outSlice;
   if (geo.grouped)
@@ -338,6 +378,8 @@ Value emitForward(OpBuilder &b, Location loc, Value x, Value w, Value init,
     Value col = emitIm2col(nb, l, image, geo);
     Value w2 = collapse(nb, l, filter, {{0}, {1, 2, 3}});
     Value c2 = collapse(nb, l, acc, {{0}, {1, 2}});
+    if (zero)
+      c2 = fillWith(nb, l, zero, c2);
     Value r = matmul(nb, l, w2, col, c2);
     return expandTo(nb, l, r, {geo.f, geo.oh, geo.ow}, {{0}, {1, 2}});
   };

@@ -137,13 +137,14 @@ bool insideParallelLoop(Operation *op) {
   return op->getParentOfType<scf::ForallOp>() != nullptr;
 }
 
-/// Splits `op` along loop `dim` at the largest multiple of `q`; returns the
-/// parts (one if no split is needed).
+/// Splits `op` along loop `dim` at the largest multiple of `q` (at `q` with
+/// `atFirst`); returns the parts (one if no split is needed).
 SmallVector<linalg::LinalgOp> splitAtMultiple(RewriterBase &rewriter,
                                               linalg::LinalgOp op,
-                                              unsigned dim, int64_t q) {
+                                              unsigned dim, int64_t q,
+                                              bool atFirst = false) {
   int64_t extent = op.getStaticLoopRanges()[dim];
-  int64_t main = extent / q * q;
+  int64_t main = atFirst ? q : extent / q * q;
   if (q <= 0 || main == 0 || main == extent)
     return {op};
   rewriter.setInsertionPoint(op);
@@ -438,6 +439,33 @@ canonicalizeRhsLayout(RewriterBase &rewriter, linalg::LinalgOp op,
   return cast<linalg::LinalgOp>(generic->getOperation());
 }
 
+/// The fill of +0 (or integer 0) that `init` is, when nothing else uses it.
+linalg::FillOp zeroFillOf(Value init) {
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!fill || !fill.hasPureTensorSemantics() ||
+      !fill->getResult(0).hasOneUse())
+    return {};
+  Attribute value;
+  if (!matchPattern(fill.getInputs()[0], m_Constant(&value)))
+    return {};
+  if (auto f = dyn_cast<FloatAttr>(value); f && f.getValue().isPosZero())
+    return fill;
+  if (auto i = dyn_cast<IntegerAttr>(value); i && i.getValue().isZero())
+    return fill;
+  return {};
+}
+
+/// The cache block of a contraction's k dim (f32: 256, scaled by the
+/// element size; 128 quads or pairs for the dot kernels): the largest
+/// divisor of k up to that, 0 (no blocking) below 16.
+int64_t cacheBlockK(linalg::LinalgOp op, const Contraction &c) {
+  unsigned bits = elementBits(op.getDpsInitOperand(0)->get().getType());
+  int64_t scale = std::max<int64_t>(1, bits / 32);
+  int64_t limit = c.kind == KernelKind::Contract ? 256 / scale : 128;
+  int64_t d = largestDivisor(op.getStaticLoopRanges()[*c.kDim], limit);
+  return d >= 16 ? d : 0;
+}
+
 /// Register tile of a contraction: rows (mDim) x lanes (nDim).
 struct RegisterTile {
   int64_t rows = 1, cols = 1;
@@ -545,7 +573,8 @@ Value sumGroups(OpBuilder &b, Location loc, Value v, int64_t g) {
 ///   DotI16:   acc[i][j] += pairsum(ext(broadcast(A[i, k, 0..2])) * ext(B[k, j]))
 ///             (vpmaddwd + vpaddd, or vpdpwssd, chosen by LLVM)
 LogicalResult emitRegisterTile(RewriterBase &rewriter, linalg::LinalgOp op,
-                               const Contraction &c, const RegisterTile &tile) {
+                               const Contraction &c, const RegisterTile &tile,
+                               bool zeroAcc) {
   Location loc = op.getLoc();
   int64_t rows = tile.rows, cols = tile.cols;
   bool dot = c.kind != KernelKind::Contract;
@@ -641,7 +670,15 @@ LogicalResult emitRegisterTile(RewriterBase &rewriter, linalg::LinalgOp op,
         Value o = getValueOrCreateConstantIndexOp(rewriter, loc, off);
         idx[k] = arith::AddIOp::create(rewriter, loc, o, idx[k]);
       }
-      inits.push_back(readVector(rewriter, loc, accBase, idx, {width(j)}));
+      // An accumulator known to hold zeros (zeroAcc) starts from the same
+      // +0 without reading it: the first product is added to +0 as before.
+      if (zeroAcc)
+        inits.push_back(arith::ConstantOp::create(
+            rewriter, loc,
+            DenseElementsAttr::get(VectorType::get({width(j)}, accElement),
+                                   rewriter.getZeroAttr(accElement))));
+      else
+        inits.push_back(readVector(rewriter, loc, accBase, idx, {width(j)}));
       accIndices.push_back(idx);
     }
 
@@ -758,7 +795,8 @@ struct CPUTileAndVectorizePass
   void processContraction(RewriterBase &rewriter, linalg::LinalgOp op,
                           Contraction c);
   void tileContractionPart(RewriterBase &rewriter, linalg::LinalgOp op,
-                           const Contraction &c, RegisterTile tile);
+                           const Contraction &c, RegisterTile tile,
+                           bool zeroAcc, bool &accRead);
   void processOther(RewriterBase &rewriter, linalg::LinalgOp op);
   void tileOtherPart(RewriterBase &rewriter, linalg::LinalgOp op,
                      unsigned vdim, int64_t vlen);
@@ -818,35 +856,68 @@ void CPUTileAndVectorizePass::processContraction(RewriterBase &rewriter,
     processOther(rewriter, transpose);
   op = *canonical;
   RegisterTile tile = chooseRegisterTile(op, c);
-  // Split off the partial register tiles along n, then along m.
-  SmallVector<linalg::LinalgOp> parts;
-  for (linalg::LinalgOp part : splitAtMultiple(rewriter, op, c.nDim,
-                                               tile.cols)) {
-    if (c.mDim)
-      llvm::append_range(parts, splitAtMultiple(rewriter, part, *c.mDim,
-                                                tile.rows));
-    else
-      parts.push_back(part);
-  }
-  for (linalg::LinalgOp part : parts) {
-    SmallVector<int64_t> ranges = part.getStaticLoopRanges();
-    RegisterTile t = tile;
-    if (ranges[c.nDim] % t.cols != 0)
-      t.cols = ranges[c.nDim];
-    if (c.mDim && ranges[*c.mDim] % t.rows != 0)
-      t.rows = ranges[*c.mDim];
-    if (c.kind != KernelKind::Contract && t.cols % 16 != 0) {
-      processOther(rewriter, part);
-      continue;
+  // An accumulator that starts as a fill of zeros used by nothing else: the
+  // register tiles of the first cache block of k start from zero without
+  // reading it, and when nothing else reads it the fill goes (a pass of
+  // stores over the whole result, and the tiles' loads of it).
+  linalg::FillOp zeroFill = zeroFillOf(op.getDpsInitOperand(0)->get());
+  SmallVector<std::pair<linalg::LinalgOp, bool>> kParts{{op, false}};
+  if (zeroFill) {
+    kParts.front().second = true;
+    int64_t kc = c.kDim ? cacheBlockK(op, c) : 0;
+    if (kc) {
+      SmallVector<linalg::LinalgOp> split =
+          splitAtMultiple(rewriter, op, *c.kDim, kc, /*atFirst=*/true);
+      kParts.clear();
+      for (auto [i, part] : llvm::enumerate(split))
+        kParts.push_back({part, i == 0});
     }
-    tileContractionPart(rewriter, part, c, t);
+  }
+  bool accRead = false;
+  for (auto [kPart, zeroAcc] : kParts) {
+    // Split off the partial register tiles along n, then along m.
+    SmallVector<linalg::LinalgOp> parts;
+    for (linalg::LinalgOp part : splitAtMultiple(rewriter, kPart, c.nDim,
+                                                 tile.cols)) {
+      if (c.mDim)
+        llvm::append_range(parts, splitAtMultiple(rewriter, part, *c.mDim,
+                                                  tile.rows));
+      else
+        parts.push_back(part);
+    }
+    for (linalg::LinalgOp part : parts) {
+      SmallVector<int64_t> ranges = part.getStaticLoopRanges();
+      RegisterTile t = tile;
+      if (ranges[c.nDim] % t.cols != 0)
+        t.cols = ranges[c.nDim];
+      if (c.mDim && ranges[*c.mDim] % t.rows != 0)
+        t.rows = ranges[*c.mDim];
+      if (c.kind != KernelKind::Contract && t.cols % 16 != 0) {
+        accRead |= zeroAcc;
+        processOther(rewriter, part);
+        continue;
+      }
+      tileContractionPart(rewriter, part, c, t, zeroAcc, accRead);
+    }
+  }
+  // Every tile of the first k block started from zero without reading the
+  // fill, and the later blocks read what the first wrote: the fill's
+  // values are never read.
+  if (zeroFill && !accRead) {
+    rewriter.replaceAllUsesWith(zeroFill.getResult(0),
+                                zeroFill.getOutputs()[0]);
+    rewriter.eraseOp(zeroFill);
   }
 }
 
 void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
                                                   linalg::LinalgOp op,
                                                   const Contraction &c,
-                                                  RegisterTile tile) {
+                                                  RegisterTile tile,
+                                                  bool zeroAcc,
+                                                  bool &accRead) {
+  // Any path but the zero-initialized register tiles reads the accumulator
+  // (`accRead`: the fill's zeros, when zeroAcc).
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   unsigned numLoops = op.getNumLoops();
   unsigned bits = elementBits(op.getDpsInitOperand(0)->get().getType());
@@ -855,12 +926,14 @@ void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
   int64_t scale = std::max<int64_t>(1, bits / 32);
   int64_t mc = c.mDim ? blockSize(ranges[*c.mDim], tile.rows, 64) : 1;
   int64_t nc = blockSize(ranges[c.nDim], tile.cols, 512 / scale);
-  int64_t kc = 0;
-  if (c.kDim) {
-    int64_t limit = c.kind == KernelKind::Contract ? 256 / scale : 128;
-    int64_t d = largestDivisor(ranges[*c.kDim], limit);
-    kc = d >= 16 ? d : 0;
+  int64_t kc = c.kDim ? cacheBlockK(op, c) : 0;
+  // The first k block of a zero-initialized accumulator is a part of its own
+  // (processContraction): one k block here.
+  if (zeroAcc && kc && kc != ranges[*c.kDim]) {
+    accRead = true;
+    zeroAcc = false;
   }
+  auto fallback = [&] { accRead |= zeroAcc; };
 
   // Level 1: blocks of the parallel dims, in parallel when worth it.
   int64_t work = 1;
@@ -920,8 +993,10 @@ void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
   for (unsigned d : c.nDims)
     level1[d] = d == c.nDim ? nc : 1;
   FailureOr<linalg::LinalgOp> tiled = tileOp(rewriter, op, level1, parallel);
-  if (failed(tiled))
+  if (failed(tiled)) {
+    fallback();
     return;
+  }
   op = *tiled;
 
   // Level 2: blocks of k (sequential, in increasing order).
@@ -929,8 +1004,10 @@ void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
   if (c.kDim && kc)
     level2[*c.kDim] = kc;
   tiled = tileOp(rewriter, op, level2, /*forall=*/false);
-  if (failed(tiled))
+  if (failed(tiled)) {
+    fallback();
     return;
+  }
   op = *tiled;
 
   // Level 3: register tiles; the emitter loops over the block's k itself
@@ -958,12 +1035,15 @@ void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
     if (iters[d] == IteratorType::reduction)
       interchange.push_back(d);
   tiled = tileOp(rewriter, op, level3, /*forall=*/false, interchange);
-  if (failed(tiled))
+  if (failed(tiled)) {
+    fallback();
     return;
+  }
   op = *tiled;
 
-  if (emitter && succeeded(emitRegisterTile(rewriter, op, c, tile)))
+  if (emitter && succeeded(emitRegisterTile(rewriter, op, c, tile, zeroAcc)))
     return;
+  fallback();
   if (emitter) {
     // Unit k tiles for the vectorizer.
     SmallVector<int64_t> unitK(numLoops, 0);
@@ -1481,6 +1561,46 @@ static void unshareFills(RewriterBase &rewriter, func::FuncOp func) {
   }
 }
 
+/// An elementwise generic (parallel loops only) whose init is a fill of a
+/// constant used by nothing else, and whose body reads that init (the
+/// backward pass's gradient accumulators: zeros, then acc += contribution):
+/// the body reads the constant instead and the init is the fill's
+/// destination, so the fill - a pass of stores over the whole tensor - goes
+/// and the generic no longer loads it. Each element read its init once,
+/// before writing it: the same values, the same bits. (A body that does not
+/// read the init overwrites the fill's values anyway.)
+static void foldFillsIntoElementwise(RewriterBase &rewriter,
+                                     func::FuncOp func) {
+  SmallVector<linalg::GenericOp> generics;
+  func.walk([&](linalg::GenericOp op) {
+    if (op.hasPureTensorSemantics() &&
+        op.getNumLoops() == op.getNumParallelLoops())
+      generics.push_back(op);
+  });
+  for (linalg::GenericOp op : generics) {
+    for (OpOperand &init : op.getDpsInitsMutable()) {
+      auto fill = init.get().getDefiningOp<linalg::FillOp>();
+      BlockArgument arg = op.getMatchingBlockArgument(&init);
+      // A permutation: every element is read (once) and written.
+      if (!fill || !fill.hasPureTensorSemantics() ||
+          !fill->getResult(0).hasOneUse() ||
+          !op.getMatchingIndexingMap(&init).isPermutation())
+        continue;
+      Attribute value;
+      if (!matchPattern(fill.getInputs()[0], m_Constant(&value)))
+        continue;
+      if (!arg.use_empty()) {
+        Operation *constant = fill.getInputs()[0].getDefiningOp();
+        rewriter.setInsertionPointToStart(op.getBlock());
+        Value inside = rewriter.clone(*constant)->getResult(0);
+        rewriter.replaceAllUsesWith(arg, inside);
+      }
+      rewriter.modifyOpInPlace(op, [&] { init.set(fill.getOutputs()[0]); });
+      rewriter.eraseOp(fill);
+    }
+  }
+}
+
 /// tensor.insert_slice with non-unit strides (e.g. the max-pool gradient's
 /// scatter into every second element): a linalg.copy into the strided slice,
 /// vectorized here, instead of a generic strided memref.copy at run time.
@@ -1508,19 +1628,42 @@ static void rewriteStridedInserts(RewriterBase &rewriter, func::FuncOp func) {
 void CPUTileAndVectorizePass::runOnOperation() {
   IRRewriter rewriter(&getContext());
   unshareFills(rewriter, getOperation());
+  foldFillsIntoElementwise(rewriter, getOperation());
   rewriteStridedInserts(rewriter, getOperation());
   rewritePads(rewriter);
 
   SmallVector<linalg::LinalgOp> ops;
   getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+  // The zero fill of a contraction's accumulator waits for the contraction,
+  // which may remove it (processContraction).
+  llvm::SmallPtrSet<Operation *, 16> deferredFills;
   for (linalg::LinalgOp op : ops) {
     // `fp4.cold`: a rarely taken fallback, left to the scalar loops.
     if (!isStaticTensorOp(op) || op->hasAttr("fp4.cold"))
       continue;
+    if (auto fill = dyn_cast<linalg::FillOp>(op.getOperation());
+        fill && zeroFillOf(fill.getResult(0))) {
+      auto user = dyn_cast<linalg::LinalgOp>(*fill->user_begin());
+      if (user && isStaticTensorOp(user) && !user->hasAttr("fp4.cold") &&
+          matchContraction(user)) {
+        deferredFills.insert(fill);
+        continue;
+      }
+    }
     if (std::optional<Contraction> c = matchContraction(op))
       processContraction(rewriter, op, *c);
     else
       processOther(rewriter, op);
+  }
+  // The fills that are still read.
+  if (!deferredFills.empty()) {
+    SmallVector<linalg::LinalgOp> left;
+    getOperation().walk([&](linalg::FillOp fill) {
+      if (deferredFills.contains(fill))
+        left.push_back(fill);
+    });
+    for (linalg::LinalgOp fill : left)
+      processOther(rewriter, fill);
   }
   cleanup();
 }
