@@ -253,18 +253,22 @@ func.func @pad(%a: tensor<2x3x8x8xf32>) -> tensor<2x3x10x10xf32> {
 // -----
 
 // A contraction whose accumulator is a fill of +0 used by nothing else: the
-// register tiles start from zero vectors without reading it, and the fill
-// goes. With k = 512 above the cache block (256), the first block of k is a
-// part of its own (zeros) and the second reads what the first wrote.
+// register tiles start from zero vectors without reading it in the first
+// block of k (k = 512, blocks of 256), read what it wrote in the next, and
+// the fill goes.
 
 // CHECK-LABEL: func.func @zero_acc(
 // CHECK-NOT:     linalg.fill
 // CHECK-NOT:     linalg.matmul
 // CHECK:         %[[Z:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
-// CHECK-NOT:     vector.transfer_read %{{.*}} : tensor<8x32xf32>
-// CHECK:         %[[R:.*]]:16 = scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}} = %[[Z]], %{{.*}} = %[[Z]],
-// CHECK:         scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}} = %[[R]]#0, %{{.*}} = %[[R]]#1,
-// CHECK-NOT:     linalg.fill
+// CHECK:         %[[E:.*]] = tensor.empty() : tensor<8x32xf32>
+// CHECK:         scf.for %[[K0:.*]] = %c0 to %c512 step %c256 iter_args(%[[ACC:.*]] = %[[E]])
+// CHECK:           %[[FIRST:.*]] = arith.cmpi eq, %[[K0]], %c0 : index
+// CHECK:           %[[INIT:.*]]:16 = scf.if %[[FIRST]]
+// CHECK:             scf.yield %[[Z]], %[[Z]],
+// CHECK:           } else {
+// CHECK:             vector.transfer_read %[[ACC]][%c0, %c0]
+// CHECK:           scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}} = %[[INIT]]#0, %{{.*}} = %[[INIT]]#1,
 func.func @zero_acc(%a: tensor<8x512xf32>, %b: tensor<512x32xf32>) -> tensor<8x32xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<8x32xf32>

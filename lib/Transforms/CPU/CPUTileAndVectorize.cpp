@@ -137,14 +137,13 @@ bool insideParallelLoop(Operation *op) {
   return op->getParentOfType<scf::ForallOp>() != nullptr;
 }
 
-/// Splits `op` along loop `dim` at the largest multiple of `q` (at `q` with
-/// `atFirst`); returns the parts (one if no split is needed).
+/// Splits `op` along loop `dim` at the largest multiple of `q`; returns the
+/// parts (one if no split is needed).
 SmallVector<linalg::LinalgOp> splitAtMultiple(RewriterBase &rewriter,
                                               linalg::LinalgOp op,
-                                              unsigned dim, int64_t q,
-                                              bool atFirst = false) {
+                                              unsigned dim, int64_t q) {
   int64_t extent = op.getStaticLoopRanges()[dim];
-  int64_t main = atFirst ? q : extent / q * q;
+  int64_t main = extent / q * q;
   if (q <= 0 || main == 0 || main == extent)
     return {op};
   rewriter.setInsertionPoint(op);
@@ -574,7 +573,7 @@ Value sumGroups(OpBuilder &b, Location loc, Value v, int64_t g) {
 ///             (vpmaddwd + vpaddd, or vpdpwssd, chosen by LLVM)
 LogicalResult emitRegisterTile(RewriterBase &rewriter, linalg::LinalgOp op,
                                const Contraction &c, const RegisterTile &tile,
-                               bool zeroAcc) {
+                               bool zeroAcc, scf::ForOp kLoop) {
   Location loc = op.getLoc();
   int64_t rows = tile.rows, cols = tile.cols;
   bool dot = c.kind != KernelKind::Contract;
@@ -656,7 +655,6 @@ LogicalResult emitRegisterTile(RewriterBase &rewriter, linalg::LinalgOp op,
   };
   std::optional<unsigned> mDim = c.mDim;
   SmallVector<SmallVector<Value>> accIndices;
-  SmallVector<Value> inits;
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < groups; ++j) {
       SmallVector<std::pair<unsigned, Value>> dims{{c.nDim, cst(j * lanes)}};
@@ -670,17 +668,46 @@ LogicalResult emitRegisterTile(RewriterBase &rewriter, linalg::LinalgOp op,
         Value o = getValueOrCreateConstantIndexOp(rewriter, loc, off);
         idx[k] = arith::AddIOp::create(rewriter, loc, o, idx[k]);
       }
-      // An accumulator known to hold zeros (zeroAcc) starts from the same
-      // +0 without reading it: the first product is added to +0 as before.
-      if (zeroAcc)
-        inits.push_back(arith::ConstantOp::create(
-            rewriter, loc,
-            DenseElementsAttr::get(VectorType::get({width(j)}, accElement),
-                                   rewriter.getZeroAttr(accElement))));
-      else
-        inits.push_back(readVector(rewriter, loc, accBase, idx, {width(j)}));
       accIndices.push_back(idx);
     }
+  auto readAccumulators = [&](OpBuilder &b) {
+    SmallVector<Value> values;
+    for (auto [n, idx] : llvm::enumerate(accIndices))
+      values.push_back(readVector(b, loc, accBase, idx, {width(n % groups)}));
+    return values;
+  };
+  // An accumulator known to hold zeros (zeroAcc: in the first block of k)
+  // starts from the same +0 without reading it: the first product is added
+  // to +0 as before.
+  auto zeroAccumulators = [&](OpBuilder &b) {
+    SmallVector<Value> values;
+    for (int64_t n = 0; n < rows * groups; ++n)
+      values.push_back(arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              VectorType::get({width(n % groups)}, accElement),
+              b.getZeroAttr(accElement))));
+    return values;
+  };
+  SmallVector<Value> inits;
+  if (!zeroAcc) {
+    inits = readAccumulators(rewriter);
+  } else if (!kLoop) {
+    inits = zeroAccumulators(rewriter);
+  } else {
+    Value first = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                        kLoop.getInductionVar(),
+                                        kLoop.getLowerBound());
+    auto choose = scf::IfOp::create(
+        rewriter, loc, first,
+        [&](OpBuilder &b, Location l) {
+          scf::YieldOp::create(b, l, zeroAccumulators(b));
+        },
+        [&](OpBuilder &b, Location l) {
+          scf::YieldOp::create(b, l, readAccumulators(b));
+        });
+    inits.assign(choose.getResults().begin(), choose.getResults().end());
+  }
 
   // The dot kernels read rows of 16 x g contiguous elements of rhs: its
   // last two dims (n, group) merged, so that the read is one 1-D vector.
@@ -858,51 +885,39 @@ void CPUTileAndVectorizePass::processContraction(RewriterBase &rewriter,
   RegisterTile tile = chooseRegisterTile(op, c);
   // An accumulator that starts as a fill of zeros used by nothing else: the
   // register tiles of the first cache block of k start from zero without
-  // reading it, and when nothing else reads it the fill goes (a pass of
-  // stores over the whole result, and the tiles' loads of it).
+  // reading it (the later k blocks read what the first wrote), and when
+  // nothing else reads it the fill goes (a pass of stores over the whole
+  // result, and the tiles' loads of it).
   linalg::FillOp zeroFill = zeroFillOf(op.getDpsInitOperand(0)->get());
-  SmallVector<std::pair<linalg::LinalgOp, bool>> kParts{{op, false}};
-  if (zeroFill) {
-    kParts.front().second = true;
-    int64_t kc = c.kDim ? cacheBlockK(op, c) : 0;
-    if (kc) {
-      SmallVector<linalg::LinalgOp> split =
-          splitAtMultiple(rewriter, op, *c.kDim, kc, /*atFirst=*/true);
-      kParts.clear();
-      for (auto [i, part] : llvm::enumerate(split))
-        kParts.push_back({part, i == 0});
-    }
-  }
+  bool zeroAcc = static_cast<bool>(zeroFill);
   bool accRead = false;
-  for (auto [kPart, zeroAcc] : kParts) {
-    // Split off the partial register tiles along n, then along m.
-    SmallVector<linalg::LinalgOp> parts;
-    for (linalg::LinalgOp part : splitAtMultiple(rewriter, kPart, c.nDim,
-                                                 tile.cols)) {
-      if (c.mDim)
-        llvm::append_range(parts, splitAtMultiple(rewriter, part, *c.mDim,
-                                                  tile.rows));
-      else
-        parts.push_back(part);
+  // Split off the partial register tiles along n, then along m.
+  SmallVector<linalg::LinalgOp> parts;
+  for (linalg::LinalgOp part : splitAtMultiple(rewriter, op, c.nDim,
+                                               tile.cols)) {
+    if (c.mDim)
+      llvm::append_range(parts, splitAtMultiple(rewriter, part, *c.mDim,
+                                                tile.rows));
+    else
+      parts.push_back(part);
+  }
+  for (linalg::LinalgOp part : parts) {
+    SmallVector<int64_t> ranges = part.getStaticLoopRanges();
+    RegisterTile t = tile;
+    if (ranges[c.nDim] % t.cols != 0)
+      t.cols = ranges[c.nDim];
+    if (c.mDim && ranges[*c.mDim] % t.rows != 0)
+      t.rows = ranges[*c.mDim];
+    if (c.kind != KernelKind::Contract && t.cols % 16 != 0) {
+      accRead = true;
+      processOther(rewriter, part);
+      continue;
     }
-    for (linalg::LinalgOp part : parts) {
-      SmallVector<int64_t> ranges = part.getStaticLoopRanges();
-      RegisterTile t = tile;
-      if (ranges[c.nDim] % t.cols != 0)
-        t.cols = ranges[c.nDim];
-      if (c.mDim && ranges[*c.mDim] % t.rows != 0)
-        t.rows = ranges[*c.mDim];
-      if (c.kind != KernelKind::Contract && t.cols % 16 != 0) {
-        accRead |= zeroAcc;
-        processOther(rewriter, part);
-        continue;
-      }
-      tileContractionPart(rewriter, part, c, t, zeroAcc, accRead);
-    }
+    tileContractionPart(rewriter, part, c, t, zeroAcc, accRead);
   }
   // Every tile of the first k block started from zero without reading the
-  // fill, and the later blocks read what the first wrote: the fill's
-  // values are never read.
+  // fill, and the later blocks read what the first wrote (the k blocks are
+  // the loop around the register tiles): the fill's values are never read.
   if (zeroFill && !accRead) {
     rewriter.replaceAllUsesWith(zeroFill.getResult(0),
                                 zeroFill.getOutputs()[0]);
@@ -927,12 +942,6 @@ void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
   int64_t mc = c.mDim ? blockSize(ranges[*c.mDim], tile.rows, 64) : 1;
   int64_t nc = blockSize(ranges[c.nDim], tile.cols, 512 / scale);
   int64_t kc = c.kDim ? cacheBlockK(op, c) : 0;
-  // The first k block of a zero-initialized accumulator is a part of its own
-  // (processContraction): one k block here.
-  if (zeroAcc && kc && kc != ranges[*c.kDim]) {
-    accRead = true;
-    zeroAcc = false;
-  }
   auto fallback = [&] { accRead |= zeroAcc; };
 
   // Level 1: blocks of the parallel dims, in parallel when worth it.
@@ -1009,6 +1018,11 @@ void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
     return;
   }
   op = *tiled;
+  // The loop over k blocks, if any: only its first iteration starts from
+  // zero.
+  scf::ForOp kLoop;
+  if (c.kDim && kc && kc != ranges[*c.kDim])
+    kLoop = op->getParentOfType<scf::ForOp>();
 
   // Level 3: register tiles; the emitter loops over the block's k itself
   // (with the accumulators as loop-carried vectors), else k has unit tiles
@@ -1041,7 +1055,8 @@ void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
   }
   op = *tiled;
 
-  if (emitter && succeeded(emitRegisterTile(rewriter, op, c, tile, zeroAcc)))
+  if (emitter &&
+      succeeded(emitRegisterTile(rewriter, op, c, tile, zeroAcc, kLoop)))
     return;
   fallback();
   if (emitter) {
