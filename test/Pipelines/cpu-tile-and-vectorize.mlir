@@ -234,12 +234,16 @@ func.func @dot_u8s8(%a: tensor<8x16x4xi8>, %b: tensor<16x32x4xi8>, %c: tensor<8x
 
 // -----
 
-// tensor.pad: a fill and a vectorized copy into the interior (rows of 8
-// are widened to 8 x 8 tiles).
+// tensor.pad: fills of the border only - the rows above and below (3 x 10
+// per image), then the columns left and right of the interior (3 x 8 x 1) -
+// and a vectorized copy into the interior (rows of 8 are widened to 8 x 8
+// tiles). No fill of the whole tensor.
 
 // CHECK-LABEL: func.func @pad(
 // CHECK-NOT:     tensor.pad
-// CHECK:         vector.transfer_write {{.*}} vector<64xf32>
+// CHECK-NOT:     vector<64xf32>
+// CHECK-COUNT-2: vector.transfer_write {{.*}} : vector<3x10xf32>, tensor<1x3x10xf32>
+// CHECK-COUNT-2: vector.transfer_write {{.*}} : vector<3x8x1xf32>, tensor<1x3x8x1xf32>
 // CHECK:         vector.transfer_read %arg0{{.*}} vector<8x8xf32>
 func.func @pad(%a: tensor<2x3x8x8xf32>) -> tensor<2x3x10x10xf32> {
   %z = arith.constant 0.0 : f32

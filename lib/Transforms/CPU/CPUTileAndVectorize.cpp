@@ -832,8 +832,8 @@ struct CPUTileAndVectorizePass
   void cleanup();
 };
 
-/// `tensor.pad` with a constant value -> fill + copy into the interior, so
-/// that the copy is vectorized and bufferizes in place.
+/// `tensor.pad` with a constant value -> fills of the border + copy into the
+/// interior, so that the copy is vectorized and bufferizes in place.
 void CPUTileAndVectorizePass::rewritePads(RewriterBase &rewriter) {
   SmallVector<tensor::PadOp> pads;
   getOperation().walk([&](tensor::PadOp pad) { pads.push_back(pad); });
@@ -852,8 +852,40 @@ void CPUTileAndVectorizePass::rewritePads(RewriterBase &rewriter) {
     rewriter.setInsertionPoint(pad);
     Value empty = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
                                           resultType.getElementType());
-    Value filled =
-        linalg::FillOp::create(rewriter, loc, value, empty).getResult(0);
+    // Only the border is filled (the interior is copied over right after):
+    // for each dim d, the slabs below and above the source along d, within
+    // the source's extent along the dims before d and whole along the
+    // dims after it. They partition the border.
+    Value filled = empty;
+    ArrayRef<int64_t> high = pad.getStaticHigh();
+    ArrayRef<int64_t> src = sourceType.getShape(), dst = resultType.getShape();
+    int64_t rank = resultType.getRank();
+    for (int64_t d = 0; d < rank; ++d)
+      for (bool above : {false, true}) {
+        int64_t amount = above ? high[d] : low[d];
+        if (amount == 0)
+          continue;
+        SmallVector<int64_t> off(rank, 0), size(dst.begin(), dst.end());
+        for (int64_t k = 0; k < d; ++k) {
+          off[k] = low[k];
+          size[k] = src[k];
+        }
+        off[d] = above ? low[d] + src[d] : 0;
+        size[d] = amount;
+        if (llvm::is_contained(size, 0))
+          continue;
+        SmallVector<OpFoldResult> o =
+            getAsIndexOpFoldResult(rewriter.getContext(), off);
+        SmallVector<OpFoldResult> z =
+            getAsIndexOpFoldResult(rewriter.getContext(), size);
+        SmallVector<OpFoldResult> one(rank, rewriter.getIndexAttr(1));
+        Value slab =
+            tensor::ExtractSliceOp::create(rewriter, loc, filled, o, z, one);
+        Value slabFilled =
+            linalg::FillOp::create(rewriter, loc, value, slab).getResult(0);
+        filled = tensor::InsertSliceOp::create(rewriter, loc, slabFilled,
+                                               filled, o, z, one);
+      }
     SmallVector<OpFoldResult> offsets =
         getAsIndexOpFoldResult(rewriter.getContext(), low);
     SmallVector<OpFoldResult> sizes =
