@@ -115,3 +115,55 @@ func.func @first_use() {
   memref.dealloc %a : memref<64xf32>
   return
 }
+
+// -----
+
+// A static temporary of each iteration of sequential loops is allocated
+// once before the outermost of them and freed after it; not out of a
+// parallel loop, and not when an alias leaves the iteration.
+// CHECK-LABEL: func.func @hoist_out_of_loops(
+// CHECK:         %[[A:.*]] = memref.alloc() : memref<64xf32>
+// CHECK-NEXT:    scf.for
+// CHECK-NEXT:      scf.for
+// CHECK-NEXT:        func.call @use(%[[A]])
+// CHECK-NEXT:      }
+// CHECK-NEXT:    }
+// CHECK-NEXT:    memref.dealloc %[[A]] : memref<64xf32>
+// CHECK:         scf.forall
+// CHECK-NEXT:      %[[B:.*]] = memref.alloc() : memref<64xf32>
+// CHECK-NEXT:      scf.for
+// CHECK-NEXT:        func.call @use(%[[B]])
+// CHECK-NEXT:      }
+// CHECK-NEXT:      memref.dealloc %[[B]] : memref<64xf32>
+// CHECK:         scf.for
+// CHECK-NEXT:      %[[C:.*]] = memref.alloc() : memref<64xf32>
+// CHECK-NEXT:      func.call @use(%[[C]])
+// CHECK-NEXT:      func.call @keep(%[[C]])
+func.func private @use(memref<64xf32>)
+func.func private @keep(memref<64xf32>) -> ()
+func.func @hoist_out_of_loops(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    scf.for %j = %c0 to %n step %c1 {
+      %a = memref.alloc() : memref<64xf32>
+      func.call @use(%a) : (memref<64xf32>) -> ()
+      memref.dealloc %a : memref<64xf32>
+    }
+  }
+  scf.forall (%i) in (4) {
+    scf.for %j = %c0 to %n step %c1 {
+      %b = memref.alloc() : memref<64xf32>
+      func.call @use(%b) : (memref<64xf32>) -> ()
+      memref.dealloc %b : memref<64xf32>
+    }
+  }
+  // No dealloc in the iteration: the buffer is not a per-iteration
+  // temporary.
+  scf.for %j = %c0 to %n step %c1 {
+    %c = memref.alloc() : memref<64xf32>
+    func.call @use(%c) : (memref<64xf32>) -> ()
+    func.call @keep(%c) : (memref<64xf32>) -> ()
+  }
+  return
+}

@@ -243,6 +243,13 @@ def FP4CPUEarlyDealloc : Pass<"fp4-cpu-early-dealloc", "::mlir::func::FuncOp"> {
     activations plus the temporaries of one layer), not all of them
     (docs/performance.md).
 
+    Last, a static buffer allocated and freed within one iteration of an
+    `scf.for` (no alias leaves the iteration) is allocated before the loop
+    and freed after it, out of every enclosing `scf.for` but not out of a
+    parallel loop or a conditional: one allocation per loop instead of one
+    per iteration (the chunked convolutions' transposes, once per chunk of
+    images).
+
     ```mlir
     %a = memref.alloc() : memref<64xf32>
     call @use(%a) : (memref<64xf32>) -> ()

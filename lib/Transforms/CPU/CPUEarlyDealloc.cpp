@@ -7,7 +7,10 @@
 // `fp4-cpu-early-dealloc`: moves the allocation of each buffer of a block
 // to right before its first use, and the deallocation of each temporary
 // buffer from the end of the block (where ownership-based buffer
-// deallocation puts it) to right after the buffer's last use.
+// deallocation puts it) to right after the buffer's last use; then moves a
+// static temporary allocated and freed in each iteration of a sequential
+// loop (scf.for) out of the loop: one allocation per loop, not per
+// iteration.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +18,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "llvm/ADT/SetVector.h"
 
@@ -95,6 +99,30 @@ struct FP4CPUEarlyDeallocPass
           dealloc->moveAfter(last);
       }
     });
+
+    // Out of sequential loops: a static buffer that an iteration allocates
+    // and frees (and that no alias carries out of the iteration) can be the
+    // same buffer in every iteration - its contents are undefined at each
+    // allocation anyway. Not out of parallel loops (scf.forall: one buffer
+    // per iteration, per thread) or conditionals.
+    SmallVector<memref::AllocOp> allocs;
+    getOperation()->walk([&](memref::AllocOp alloc) {
+      if (alloc->getNumOperands() == 0 && isa<scf::ForOp>(alloc->getParentOp()))
+        allocs.push_back(alloc);
+    });
+    for (memref::AllocOp alloc : allocs) {
+      memref::DeallocOp dealloc;
+      for (Operation *user : alloc->getUsers())
+        if (auto d = dyn_cast<memref::DeallocOp>(user);
+            d && d->getBlock() == alloc->getBlock())
+          dealloc = d;
+      if (!dealloc || !lastUse(*alloc->getBlock(), alloc, dealloc))
+        continue;
+      while (auto loop = dyn_cast<scf::ForOp>(alloc->getParentOp())) {
+        alloc->moveBefore(loop);
+        dealloc->moveAfter(loop);
+      }
+    }
   }
 };
 
