@@ -865,14 +865,16 @@ llvm::Error fp4::train(const TrainerOptions &options, llvm::raw_ostream &os) {
     }
     if (!options.metricsPath.empty())
       if (llvm::Error error = writeFileAtomically(
-              options.metricsPath, getMetricsJSON(options, history, state, timing)))
+              options.metricsPath,
+              getMetricsJSON(options, history, state, timing)))
         return error;
   }
 
   // A resumed run with nothing left to train still reports.
   if (!options.metricsPath.empty() && firstEpoch >= lastEpoch)
     if (llvm::Error error = writeFileAtomically(
-            options.metricsPath, getMetricsJSON(options, history, state, timing)))
+            options.metricsPath,
+            getMetricsJSON(options, history, state, timing)))
       return error;
   if (!options.exportPath.empty())
     if (llvm::Error error =

@@ -278,6 +278,13 @@ int64_t imagesPerGemm(const ConvGeometry &geo, Type et) {
   return chunk;
 }
 
+/// True for a constant +0.0 (not -0.0).
+bool isPositiveZero(Value v) {
+  FloatAttr value;
+  return v && matchPattern(v, m_Constant(&value)) &&
+         value.getValue().isPosZero();
+}
+
 /// The +0.0 that a convolution's output `init` is filled with (null if it
 /// is anything else). Such an output is not read: each GEMM's accumulator
 /// is filled with it instead, right before the GEMM (which
@@ -285,13 +292,10 @@ int64_t imagesPerGemm(const ConvGeometry &geo, Type et) {
 /// memory), and the loop over images starts from a new empty tensor.
 Value zeroFillValue(Value init) {
   auto fill = init.getDefiningOp<linalg::FillOp>();
-  if (!fill || !fill.hasPureTensorSemantics())
+  if (!fill || !fill.hasPureTensorSemantics() ||
+      !isPositiveZero(fill.getInputs()[0]))
     return Value();
-  Value v = fill.getInputs()[0];
-  FloatAttr value;
-  if (!matchPattern(v, m_Constant(&value)) || !value.getValue().isPosZero())
-    return Value();
-  return v;
+  return fill.getInputs()[0];
 }
 
 Value emptyLike(OpBuilder &b, Location loc, Value t) {
@@ -698,13 +702,6 @@ std::optional<ConvGeometry> matchConv(ConvOp op, bool grouped) {
       (geo.ow - 1) * geo.sw + (geo.kw - 1) * geo.dw >= geo.w)
     return std::nullopt;
   return geo;
-}
-
-/// True for a constant +0.0 (not -0.0).
-bool isPositiveZero(Value v) {
-  FloatAttr value;
-  return v && matchPattern(v, m_Constant(&value)) &&
-         value.getValue().isPosZero();
 }
 
 /// Splits a stride-1 convolution over a zero-stuffed input - the input

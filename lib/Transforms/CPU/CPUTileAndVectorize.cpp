@@ -941,7 +941,7 @@ void CPUTileAndVectorizePass::processContraction(RewriterBase &rewriter,
     if (c.mDim && ranges[*c.mDim] % t.rows != 0)
       t.rows = ranges[*c.mDim];
     if (c.kind != KernelKind::Contract && t.cols % 16 != 0) {
-      accRead = true;
+      accRead |= zeroAcc;
       processOther(rewriter, part);
       continue;
     }
@@ -963,8 +963,6 @@ void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
                                                   RegisterTile tile,
                                                   bool zeroAcc,
                                                   bool &accRead) {
-  // Any path but the zero-initialized register tiles reads the accumulator
-  // (`accRead`: the fill's zeros, when zeroAcc).
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   unsigned numLoops = op.getNumLoops();
   unsigned bits = elementBits(op.getDpsInitOperand(0)->get().getType());
@@ -974,6 +972,8 @@ void CPUTileAndVectorizePass::tileContractionPart(RewriterBase &rewriter,
   int64_t mc = c.mDim ? blockSize(ranges[*c.mDim], tile.rows, 64) : 1;
   int64_t nc = blockSize(ranges[c.nDim], tile.cols, 512 / scale);
   int64_t kc = c.kDim ? cacheBlockK(op, c) : 0;
+  // Any path but the zero-initialized register tiles reads the accumulator
+  // (the fill's zeros, when zeroAcc).
   auto fallback = [&] { accRead |= zeroAcc; };
 
   // Level 1: blocks of the parallel dims, in parallel when worth it.
