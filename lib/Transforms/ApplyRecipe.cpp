@@ -355,10 +355,32 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
   Value mask; // PACT: x < alpha (straight-through region), i8 tensor (0/1)
   Value alpha;
   bool pact = lr.activation == "pact" && isNonNegative(x);
+  // A convolution's zero-padded input: the activation itself (the pad's
+  // source) is quantized, and the padding is rebuilt on its decoded units,
+  // as a framework pads the quantized activation inside its convolution.
+  // Zeros quantize to zero (amax and SAWB-free scales ignore them; PACT
+  // clips 0 to 0 for alpha > 0), so this is the padded tensor's
+  // quantization with fewer elements (9x fewer on a 1 x 1 input padded to
+  // 3 x 3), and code generation sees the padding: fp4-cpu-conv-to-gemm
+  // drops the taps that read only padding.
+  tensor::PadOp xPad;
+  if (layer.conv)
+    if (auto pad = x.getDefiningOp<tensor::PadOp>();
+        pad && pad.getLow().empty() && pad.getHigh().empty() &&
+        isPositiveZero(pad.getConstantPaddingValue()))
+      xPad = pad;
+  Value xq = xPad ? xPad.getSource() : x;
+  auto padUnits = [&](Location l, const Quantized &q) -> Value {
+    if (!xPad)
+      return Value();
+    IRMapping m;
+    m.map(xPad.getSource(), decodeUnits(l, q.q));
+    return b.clone(*xPad, m)->getResult(0);
+  };
   if (pact) {
     std::string aname = layer.name + ".pact_alpha";
     alpha = newArg(b.getF32Type(), aname, "pact_alpha");
-    auto xt = cast<RankedTensorType>(x.getType());
+    auto xt = cast<RankedTensorType>(xq.getType());
     AffineMap id = AffineMap::getMultiDimIdentityMap(xt.getRank(), ctx);
     // i8, not i1: buffers of i1 hold a byte per element while vectors of i1
     // are packed bits, so the CPU code generation leaves i1 tensors to
@@ -369,7 +391,7 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
     Value maskInit = tensor::EmptyOp::create(b, loc, xt.getShape(),
                                              b.getI8Type());
     auto clip = linalg::GenericOp::create(
-        b, loc, TypeRange{xt, maskT}, ValueRange{x},
+        b, loc, TypeRange{xt, maskT}, ValueRange{xq},
         ValueRange{clipInit, maskInit}, ArrayRef<AffineMap>{id, id, id},
         SmallVector<IteratorType>(xt.getRank(), IteratorType::parallel),
         [&](OpBuilder &nb, Location l, ValueRange a) {
@@ -388,12 +410,13 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
   } else {
     StringRef fmt = lr.activation == "pact" ? "int4" : StringRef(lr.activation);
     FormatAttr f = formatAttr(ctx, fmt);
-    Value s = mlir::fp4::ComputeScaleOp::create(b, loc, b.getF32Type(), x,
+    Value s = mlir::fp4::ComputeScaleOp::create(b, loc, b.getF32Type(), xq,
                                                 mlir::fp4::ScaleRule::amax, f);
-    qx = quantize(loc, x, s, f, false, false, 0);
+    qx = quantize(loc, xq, s, f, false, false, 0);
   }
   Value unitsW = layer.conv ? decodeUnits(loc, qw.q) : Value();
-  Value y = lowpGemm(loc, fwd, qx, qw, false, false, lr, Value(), unitsW);
+  Value y = lowpGemm(loc, fwd, qx, qw, false, false, lr, padUnits(loc, qx),
+                     unitsW);
   Operation *lowpOp = y.getDefiningOp();
   if (layer.conv) // lowp conv = conv on decoded operands, then a division
     lowpOp = lowpOp->getOperand(0).getDefiningOp();
@@ -578,11 +601,14 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
     if (lr.activationDW != "same") {
       FormatAttr f = formatAttr(ctx, lr.activationDW);
       Value s = mlir::fp4::ComputeScaleOp::create(
-          b, l, b.getF32Type(), x, mlir::fp4::ScaleRule::amax, f);
-      qxdw = quantize(l, x, s, f, false, false, 0);
+          b, l, b.getF32Type(), xq, mlir::fp4::ScaleRule::amax, f);
+      qxdw = quantize(l, xq, s, f, false, false, 0);
     }
+    if (xPad && cast<linalg::LinalgOp>(layer.gradRhs).getDpsInputs()[0] != x)
+      return layer.gradRhs->emitError(
+          "unexpected input of the convolution's weight gradient");
     Value dw = lowpGemm(l, layer.gradRhs, qxdw, qo, /*transA=*/true, false, lr,
-                        Value(), Value());
+                        padUnits(l, qxdw), Value());
     for (int i = 0; i < 3; ++i)
       counters[3 + i] = qo.counters[i];
     nonfiniteCounts.push_back(qo.counters[2]);

@@ -74,10 +74,19 @@ func.func @forward(%x: tensor<2x1x6x6xf32> {fp4.onnx_name = "x", fp4.role = "inp
 // CHECK-NOT: tensor.extract_slice
 // CHECK-LABEL: func.func @eval_step(
 
-// ibm-fp4: PACT's mask (of the padded activation) is cropped like the
-// gradient it gates.
+// ibm-fp4: PACT clips and quantizes the activation itself (6x6, not its
+// padded 8x8 form); the forward convolution and the weight gradient read
+// the padding rebuilt on its decoded units, and the mask, already of the
+// input gradient's shape, gates it uncropped.
 // RECIPE-LABEL: func.func @train_step(
-// RECIPE: %[[CLIP:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x4x8x8xf32>)
+// RECIPE: %[[CLIP:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x4x6x6xf32>)
+// RECIPE: fp4.quantize %[[CLIP]]#0, %{{.*}} : tensor<2x4x6x6xf32> -> !fp4.qtensor<2x4x6x6x#fp4.format<uint4>>
+// RECIPE: %[[XU:.*]] = fp4.dequantize %{{.*}} : !fp4.qtensor<2x4x6x6x#fp4.format<uint4>> -> tensor<2x4x6x6xf32>
+// RECIPE: %[[XP:.*]] = tensor.pad %[[XU]] low[0, 0, 1, 1] high[0, 0, 1, 1]
+// RECIPE: linalg.conv_2d_nchw_fchw {{.*}}fp4.lowp{{.*}} ins(%[[XP]], %{{.*}} : tensor<2x4x8x8xf32>, tensor<5x4x3x3xf32>)
+// RECIPE: %[[XUB:.*]] = fp4.dequantize %{{.*}} {fp4.backward_decode} : !fp4.qtensor<2x4x6x6x#fp4.format<uint4>> -> tensor<2x4x6x6xf32>
+// RECIPE: %[[XPB:.*]] = tensor.pad %[[XUB]] low[0, 0, 1, 1] high[0, 0, 1, 1]
+// RECIPE: linalg.generic {{.*}} ins(%[[XPB]], %{{.*}} : tensor<2x4x8x8xf32>, tensor<2x5x3x3xf32>)
 // The activation-gradient GEMM quantizes dY itself (3x3, not the 8x8 padded,
 // stride-dilated form) and rebuilds the zero-stuffing and padding on the
 // decoded units.
@@ -89,6 +98,6 @@ func.func @forward(%x: tensor<2x1x6x6xf32> {fp4.onnx_name = "x", fp4.role = "inp
 // RECIPE: %[[STUFFED:.*]] = tensor.insert_slice %[[UNITS]] into %{{.*}}[0, 0, 0, 0] [2, 5, 3, 3] [1, 1, 2, 2] : tensor<2x5x3x3xf32> into tensor<2x5x5x5xf32>
 // RECIPE: %[[PADDED:.*]] = tensor.pad %[[STUFFED]] low[0, 0, 1, 1] high[0, 0, 2, 2]
 // RECIPE: linalg.conv_2d_nchw_fchw {{.*}}fp4.lowp{{.*}} ins(%[[PADDED]], %{{.*}} : tensor<2x5x8x8xf32>, tensor<4x5x3x3xf32>)
-// RECIPE: %[[MASK:.*]] = tensor.extract_slice %[[CLIP]]#1[0, 0, 1, 1] [2, 4, 6, 6] [1, 1, 1, 1] : tensor<2x4x8x8xi8> to tensor<2x4x6x6xi8>
-// RECIPE: linalg.generic {{.*}} ins(%[[DX:.*]], %[[MASK]] : tensor<2x4x6x6xf32>, tensor<2x4x6x6xi8>)
-// RECIPE: linalg.generic {{.*}}"reduction", "reduction", "reduction", "reduction"]} ins(%[[DX]], %[[MASK]] : tensor<2x4x6x6xf32>, tensor<2x4x6x6xi8>) outs(%{{.*}} : tensor<f32>)
+// RECIPE-NOT: tensor.extract_slice %[[CLIP]]#1
+// RECIPE: linalg.generic {{.*}} ins(%[[DX:.*]], %[[CLIP]]#1 : tensor<2x4x6x6xf32>, tensor<2x4x6x6xi8>)
+// RECIPE: linalg.generic {{.*}}"reduction", "reduction", "reduction", "reduction"]} ins(%[[DX]], %[[CLIP]]#1 : tensor<2x4x6x6xf32>, tensor<2x4x6x6xi8>) outs(%{{.*}} : tensor<f32>)

@@ -155,10 +155,28 @@ Value emitIm2colInto(OpBuilder &b, Location loc, Value image,
   return loop.getResult(0);
 }
 
+bool isPointwise(const ConvGeometry &geo) { return geo.kh == 1 && geo.kw == 1; }
+
 /// col[q, p] of one image (and group): `image` is [c, h, w].
 Value emitIm2col(OpBuilder &b, Location loc, Value image,
                  const ConvGeometry &geo) {
   Type et = cast<RankedTensorType>(image.getType()).getElementType();
+  if (isPointwise(geo)) {
+    // A 1 x 1 filter's windows are the (strided) image itself: col is the
+    // image, or one strided copy of it.
+    if (geo.sh != 1 || geo.sw != 1 || geo.oh != geo.h || geo.ow != geo.w) {
+      Value window = slice(b, loc, image,
+                           attrs(b, {0, 0, 0}), {geo.c, geo.oh, geo.ow},
+                           {geo.c, geo.oh, geo.ow}, {1, geo.sh, geo.sw});
+      image = linalg::CopyOp::create(
+                  b, loc, window,
+                  tensor::EmptyOp::create(
+                      b, loc, ArrayRef<int64_t>{geo.c, geo.oh, geo.ow}, et)
+                      .getResult())
+                  .getResult(0);
+    }
+    return collapse(b, loc, image, {{0}, {1, 2}});
+  }
   Value col = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{geo.q(), 1, geo.oh, geo.ow}, et);
   col = emitIm2colInto(b, loc, image, geo, col, b.getIndexAttr(0));
@@ -174,6 +192,20 @@ Value emitChunkIm2col(OpBuilder &b, Location loc, Value x,
   OpFoldResult z = b.getIndexAttr(0);
   Value col = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{geo.q(), chunk, geo.oh, geo.ow}, et);
+  if (isPointwise(geo) && !g) {
+    // A 1 x 1 filter: col is the chunk's (strided) images with the image and
+    // channel dims swapped, one transpose instead of a copy per channel and
+    // image.
+    Value window = tensor::ExtractSliceOp::create(
+        b, loc,
+        RankedTensorType::get({chunk, geo.c, geo.oh, geo.ow}, et), x,
+        SmallVector<OpFoldResult>{n0, z, z, z},
+        attrs(b, {chunk, geo.c, geo.oh, geo.ow}),
+        attrs(b, {1, 1, geo.sh, geo.sw}));
+    return linalg::TransposeOp::create(b, loc, window, col,
+                                       ArrayRef<int64_t>{1, 0, 2, 3})
+        .getResult()[0];
+  }
   auto images = scf::ForOp::create(
       b, loc, cIndex(b, loc, 0), cIndex(b, loc, chunk), cIndex(b, loc, 1),
       ValueRange{col},
@@ -843,6 +875,212 @@ void decomposeStuffedConvs(func::FuncOp func, RewriterBase &rw) {
   }
 }
 
+/// Taps of a convolution that read only zero padding. Along one spatial
+/// dim of a padded input (pad low `lo`, `size` source rows, `outs` output
+/// rows, stride `s`, dilation `dl`, `k` taps), tap t reads padded rows
+/// o * s + t * dl; it is live when one of them is a source row. The live
+/// taps' bounding range [first, last] (nullopt when none is live).
+struct TapRange {
+  int64_t first = 0, last = 0;
+  int64_t count() const { return last - first + 1; }
+};
+
+std::optional<TapRange> liveTaps(int64_t lo, int64_t size, int64_t outs,
+                                 int64_t s, int64_t dl, int64_t k) {
+  std::optional<TapRange> range;
+  for (int64_t t = 0; t < k; ++t) {
+    bool live = false;
+    for (int64_t o = 0; o < outs && !live; ++o) {
+      int64_t r = o * s + t * dl;
+      live = r >= lo && r < lo + size;
+    }
+    if (!live)
+      continue;
+    if (!range)
+      range = TapRange{t, t};
+    range->last = t;
+  }
+  return range;
+}
+
+/// The zero padding (static, +0, spatial dims 2 and 3 only) of a
+/// convolution input, or null.
+tensor::PadOp spatialZeroPad(Value input) {
+  auto pad = input.getDefiningOp<tensor::PadOp>();
+  if (!pad || !pad.getLow().empty() || !pad.getHigh().empty() ||
+      !isPositiveZero(pad.getConstantPaddingValue()) ||
+      cast<RankedTensorType>(pad.getType()).getRank() != 4)
+    return {};
+  for (int d = 0; d < 2; ++d)
+    if (pad.getStaticLow()[d] != 0 || pad.getStaticHigh()[d] != 0)
+      return {};
+  return pad;
+}
+
+/// Rows [begin[d], begin[d] + span[d]) of dims 2 and 3 of the padded tensor
+/// `pad`: a slice of its source, padded with +0 where the rows run outside
+/// it.
+Value padWindow(OpBuilder &b, Location loc, tensor::PadOp pad,
+                const int64_t begin[2], const int64_t span[2]) {
+  Value src = pad.getSource();
+  auto srcT = cast<RankedTensorType>(src.getType());
+  Type et = srcT.getElementType();
+  SmallVector<int64_t> offsets(4, 0), sizes(srcT.getShape()), lo(4, 0),
+      hi(4, 0), shape(srcT.getShape());
+  for (int d = 0; d < 2; ++d) {
+    int64_t size = srcT.getDimSize(2 + d);
+    int64_t start = begin[d] - pad.getStaticLow()[2 + d];
+    int64_t end = start + span[d];
+    offsets[2 + d] = std::max<int64_t>(start, 0);
+    sizes[2 + d] = std::min(end, size) - offsets[2 + d];
+    lo[2 + d] = std::max<int64_t>(-start, 0);
+    hi[2 + d] = std::max<int64_t>(end - size, 0);
+    shape[2 + d] = span[d];
+  }
+  Value in = src;
+  if (ArrayRef<int64_t>(sizes) != srcT.getShape())
+    in = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get(sizes, et), src, attrs(b, offsets),
+        attrs(b, sizes), attrs(b, {1, 1, 1, 1}));
+  if (llvm::any_of(lo, [](int64_t v) { return v != 0; }) ||
+      llvm::any_of(hi, [](int64_t v) { return v != 0; })) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(et, 0.0));
+    in = tensor::PadOp::create(b, loc, RankedTensorType::get(shape, et), in,
+                               attrs(b, lo), attrs(b, hi), zero);
+  }
+  return in;
+}
+
+/// The taps [offsets, offsets + sizes) of the filter `w` [f, c, kh, kw].
+/// A filter that only moves the elements of another tensor (the flipped,
+/// channel-swapped filter of an input gradient: a linalg.generic that
+/// yields its input, used by nothing else) is rebuilt to produce just those
+/// taps; any other filter is sliced.
+Value sliceFilter(OpBuilder &b, Location loc, Value w,
+                  ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes) {
+  auto wT = cast<RankedTensorType>(w.getType());
+  auto type = RankedTensorType::get(sizes, wT.getElementType());
+  auto g = w.getDefiningOp<linalg::GenericOp>();
+  if (g && w.hasOneUse() && g.getNumDpsInputs() == 1 &&
+      g.getNumDpsInits() == 1 && g.getNumReductionLoops() == 0 &&
+      g.hasPureTensorSemantics() &&
+      g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity()) {
+    Block &body = g.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    if (&body.front() == yield.getOperation() &&
+        yield.getOperand(0) == body.getArgument(0)) {
+      // Loop i of the new generic is loop i of the old one minus offset i.
+      MLIRContext *ctx = b.getContext();
+      SmallVector<AffineExpr> shifted;
+      for (auto [i, off] : llvm::enumerate(offsets))
+        shifted.push_back(getAffineDimExpr(i, ctx) + off);
+      AffineMap shift = AffineMap::get(4, 0, shifted, ctx);
+      AffineMap in = simplifyAffineMap(
+          g.getMatchingIndexingMap(g.getDpsInputOperand(0)).compose(shift));
+      Value init =
+          tensor::EmptyOp::create(b, loc, sizes, wT.getElementType());
+      auto moved = linalg::GenericOp::create(
+          b, loc, TypeRange{type}, g.getDpsInputs(), ValueRange{init},
+          ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(4, ctx)},
+          g.getIteratorTypesArray(),
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            linalg::YieldOp::create(nb, l, args[0]);
+          });
+      return moved.getResult(0);
+    }
+  }
+  return tensor::ExtractSliceOp::create(b, loc, type, w, attrs(b, offsets),
+                                        attrs(b, sizes),
+                                        attrs(b, {1, 1, 1, 1}));
+}
+
+/// Drops the taps of padded convolutions that read only the zero padding
+/// (3 x 3 filters on 1 x 1 inputs: 8 of 9 taps; resnet18's layer 4): the
+/// forward and input-gradient convolutions (linalg.conv_2d_nchw_fchw) get
+/// the sub-filter of the live taps and the window of the padded input those
+/// taps read; a weight gradient computes the live taps' slice of dW and
+/// inserts it into the zeros of its init. Every sum starts at +0 (the
+/// outputs must be fills of +0), so leaving out products with a zero
+/// factor keeps the bits for finite operands, as in decomposeStuffedConvs:
+/// a non-finite filter value (forward) or dY value (weight gradient) times
+/// padding, NaN before, is not computed.
+void trimPaddingTaps(func::FuncOp func, RewriterBase &rw) {
+  SmallVector<Operation *> ops;
+  func.walk([&](Operation *op) {
+    if (isa<linalg::Conv2DNchwFchwOp, linalg::GenericOp>(op) &&
+        !op->hasAttr("fp4.cold"))
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    std::optional<ConvGeometry> geo;
+    tensor::PadOp pad;
+    Value init;
+    if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op)) {
+      geo = matchConv(conv, false);
+      pad = spatialZeroPad(conv.getInputs()[0]);
+      init = conv.getOutputs()[0];
+    } else if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+      geo = matchFilterGrad(generic);
+      pad = spatialZeroPad(generic.getDpsInputOperand(0)->get());
+      init = generic.getDpsInitOperand(0)->get();
+    }
+    if (!geo || geo->grouped || !pad || !zeroFillValue(init))
+      continue;
+    auto srcT = cast<RankedTensorType>(pad.getSource().getType());
+    std::optional<TapRange> rh =
+        liveTaps(pad.getStaticLow()[2], srcT.getDimSize(2), geo->oh, geo->sh,
+                 geo->dh, geo->kh);
+    std::optional<TapRange> rw2 =
+        liveTaps(pad.getStaticLow()[3], srcT.getDimSize(3), geo->ow, geo->sw,
+                 geo->dw, geo->kw);
+    if (!rh || !rw2) {
+      // No tap reads the input: the output is its +0 init.
+      rw.replaceOp(op, init);
+      continue;
+    }
+    if (rh->count() == geo->kh && rw2->count() == geo->kw)
+      continue;
+    rw.setInsertionPoint(op);
+    Location loc = op->getLoc();
+    int64_t begin[2] = {rh->first * geo->dh, rw2->first * geo->dw};
+    int64_t span[2] = {(geo->oh - 1) * geo->sh + (rh->count() - 1) * geo->dh + 1,
+                       (geo->ow - 1) * geo->sw + (rw2->count() - 1) * geo->dw +
+                           1};
+    Value x = padWindow(rw, loc, pad, begin, span);
+    SmallVector<int64_t> tapOffsets{0, 0, rh->first, rw2->first};
+    SmallVector<int64_t> tapSizes{geo->f, geo->c, rh->count(), rw2->count()};
+    Type et = cast<RankedTensorType>(init.getType()).getElementType();
+    if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op)) {
+      Value w =
+          sliceFilter(rw, loc, conv.getInputs()[1], tapOffsets, tapSizes);
+      auto trimmed = linalg::Conv2DNchwFchwOp::create(
+          rw, loc, TypeRange{init.getType()}, ValueRange{x, w},
+          ValueRange{init}, conv.getStrides(), conv.getDilations());
+      for (NamedAttribute a : conv->getDiscardableAttrs())
+        trimmed->setAttr(a.getName(), a.getValue());
+      rw.replaceOp(op, trimmed.getResult(0));
+      continue;
+    }
+    auto generic = cast<linalg::GenericOp>(op);
+    Value sliceInit = fillWith(
+        rw, loc, zeroFillValue(init),
+        tensor::EmptyOp::create(rw, loc, tapSizes, et).getResult());
+    auto trimmed = linalg::GenericOp::create(
+        rw, loc, TypeRange{sliceInit.getType()},
+        ValueRange{x, generic.getDpsInputOperand(1)->get()},
+        ValueRange{sliceInit}, generic.getIndexingMapsArray(),
+        generic.getIteratorTypesArray());
+    rw.cloneRegionBefore(generic.getRegion(), trimmed.getRegion(),
+                         trimmed.getRegion().end());
+    for (NamedAttribute a : generic->getDiscardableAttrs())
+      trimmed->setAttr(a.getName(), a.getValue());
+    Value whole = tensor::InsertSliceOp::create(
+        rw, loc, trimmed.getResult(0), init, attrs(rw, tapOffsets),
+        attrs(rw, tapSizes), attrs(rw, {1, 1, 1, 1}));
+    rw.replaceOp(op, whole);
+  }
+}
+
 struct CPUConvToGemmPass
     : fp4::impl::FP4CPUConvToGemmBase<CPUConvToGemmPass> {
   using Base::Base;
@@ -853,6 +1091,7 @@ struct CPUConvToGemmPass
     SmallVector<Operation *> ops;
     IRRewriter rewriter(&getContext());
     decomposeStuffedConvs(getOperation(), rewriter);
+    trimPaddingTaps(getOperation(), rewriter);
     // Ops tagged `fp4.cold` (a fallback that runs only on rare input, e.g.
     // the f32 convolution behind fp4-lowp-matmul-to-integer's NaN check)
     // stay for the scalar loops: the same bits, a fraction of the code.
