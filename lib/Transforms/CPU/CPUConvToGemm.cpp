@@ -377,13 +377,12 @@ Value emitForwardChunked(OpBuilder &b, Location loc, Value x, Value w,
         }
         Value r = matmul(nb, l, w2, col2, c2);
         Value r3 = expandTo(nb, l, r, {geo.f, chunk, p}, {{0}, {1, 2}});
-        Value back =
-            linalg::TransposeOp::create(
-                nb, l, r3,
-                tensor::EmptyOp::create(
-                    nb, l, ArrayRef<int64_t>{chunk, geo.f, p}, et),
-                ArrayRef<int64_t>{1, 0, 2})
-                .getResult()[0];
+        // Transposed straight into the chunk's slice of the output (no copy
+        // of the chunk from a temporary).
+        Value back = linalg::TransposeOp::create(
+                         nb, l, r3, collapse(nb, l, acc, {{0}, {1}, {2, 3}}),
+                         ArrayRef<int64_t>{1, 0, 2})
+                         .getResult()[0];
         return expandTo(nb, l, back, {chunk, geo.f, geo.oh, geo.ow},
                         {{0}, {1}, {2, 3}});
       },
@@ -856,10 +855,17 @@ void decomposeStuffedConvs(func::FuncOp func, RewriterBase &rw) {
                                        attrs(rw, {0, 0, hi[0], hi[1]}), zero);
           }
           SmallVector<int64_t> wShape = {geo->f, geo->c, ph.taps, pw.taps};
+          // Copied (vectorized) out of the strided taps: the GEMM reads
+          // the sub-filter as a matrix, which the slice itself would give
+          // as a memrefCopy call.
           Value subW = tensor::ExtractSliceOp::create(
               rw, loc, RankedTensorType::get(wShape, et), w,
               attrs(rw, {0, 0, ph.k0, pw.k0}), attrs(rw, wShape),
               attrs(rw, {1, 1, strides[2], strides[3]}));
+          subW = linalg::CopyOp::create(
+                     rw, loc, subW,
+                     tensor::EmptyOp::create(rw, loc, wShape, et).getResult())
+                     .getResult(0);
           auto sub = linalg::Conv2DNchwFchwOp::create(
               rw, loc, TypeRange{phaseT}, ValueRange{in, subW},
               ValueRange{phaseInit}, conv.getStrides(), conv.getDilations());
@@ -989,9 +995,18 @@ Value sliceFilter(OpBuilder &b, Location loc, Value w,
       return moved.getResult(0);
     }
   }
-  return tensor::ExtractSliceOp::create(b, loc, type, w, attrs(b, offsets),
-                                        attrs(b, sizes),
-                                        attrs(b, {1, 1, 1, 1}));
+  // A copy of the strided slice (vectorized by fp4-cpu-tile-and-vectorize)
+  // rather than the slice itself, which bufferizes to a memrefCopy call
+  // where the GEMM reads it as a matrix.
+  Value taps = tensor::ExtractSliceOp::create(b, loc, type, w,
+                                              attrs(b, offsets),
+                                              attrs(b, sizes),
+                                              attrs(b, {1, 1, 1, 1}));
+  return linalg::CopyOp::create(
+             b, loc, taps,
+             tensor::EmptyOp::create(b, loc, sizes, wT.getElementType())
+                 .getResult())
+      .getResult(0);
 }
 
 /// Drops the taps of padded convolutions that read only the zero padding
