@@ -125,6 +125,22 @@ def FP4CPUConvToGemm : Pass<"fp4-cpu-conv-to-gemm", "::mlir::func::FuncOp"> {
     filters: a non-finite filter value times a stuffed zero, NaN before, is
     now not computed). Phases of few pixels get several images per GEMM
     like any small convolution.
+
+    Taps that read only zero padding are dropped: for a convolution whose
+    input is a `tensor.pad` of +0 and whose output is a fill of +0, the
+    taps (kh, kw) for which no output position reads a row or column of
+    the pad's source are left out. A forward or input-gradient convolution
+    gets the sub-filter of the remaining taps (a flipped filter that only
+    moves another tensor's elements is rebuilt for just those taps) and the
+    window of the padded input they read; a weight gradient computes only
+    those taps of dW, inserted into the zeros of its output. A 3 x 3 filter
+    on a 1 x 1 input keeps 1 of its 9 taps (resnet18's layer 4). The bits
+    are kept as for the stuffed zeros (a non-finite filter or dY value times
+    padding, NaN before, is not computed).
+
+    A 1 x 1 filter needs no window copies: its columns are the (strided)
+    image, and for several images per GEMM one transpose of their
+    (strided) slice.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
