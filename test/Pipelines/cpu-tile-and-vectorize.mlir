@@ -322,3 +322,40 @@ func.func @fill_into_elementwise(%a: tensor<1024xf32>) -> tensor<1024xf32> {
   } -> tensor<1024xf32>
   return %r : tensor<1024xf32>
 }
+
+// -----
+
+// A select between two tensors on a scalar i1 (the skipped update of a
+// non-finite step) is vectorized: the condition is only broadcast. An i1
+// tensor operand keeps the scalar loops (buffers of i1 hold bytes, vectors
+// of i1 packed bits).
+
+// CHECK-LABEL: func.func @scalar_condition(
+// CHECK:         scf.for
+// CHECK:           %[[C:.*]] = vector.broadcast %arg0 : i1 to vector<64xi1>
+// CHECK:           arith.select %[[C]], %{{.*}}, %{{.*}} : vector<64xi1>, vector<64xf32>
+// CHECK-LABEL: func.func @tensor_condition(
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector<
+#sc = affine_map<(d0) -> ()>
+#sid = affine_map<(d0) -> (d0)>
+func.func @scalar_condition(%c: i1, %a: tensor<1024xf32>, %b: tensor<1024xf32>) -> tensor<1024xf32> {
+  %e = tensor.empty() : tensor<1024xf32>
+  %r = linalg.generic {indexing_maps = [#sc, #sid, #sid, #sid], iterator_types = ["parallel"]}
+      ins(%c, %a, %b : i1, tensor<1024xf32>, tensor<1024xf32>) outs(%e : tensor<1024xf32>) {
+  ^bb0(%p: i1, %x: f32, %y: f32, %o: f32):
+    %s = arith.select %p, %x, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<1024xf32>
+  return %r : tensor<1024xf32>
+}
+func.func @tensor_condition(%c: tensor<1024xi1>, %a: tensor<1024xf32>, %b: tensor<1024xf32>) -> tensor<1024xf32> {
+  %e = tensor.empty() : tensor<1024xf32>
+  %r = linalg.generic {indexing_maps = [#sid, #sid, #sid, #sid], iterator_types = ["parallel"]}
+      ins(%c, %a, %b : tensor<1024xi1>, tensor<1024xf32>, tensor<1024xf32>) outs(%e : tensor<1024xf32>) {
+  ^bb0(%p: i1, %x: f32, %y: f32, %o: f32):
+    %s = arith.select %p, %x, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<1024xf32>
+  return %r : tensor<1024xf32>
+}

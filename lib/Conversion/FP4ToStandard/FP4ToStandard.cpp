@@ -772,7 +772,7 @@ struct ComputeScaleLowering : OpConversionPattern<ComputeScaleOp> {
     Value zero32 = sb.f32(0.0f);
     auto loop = scf::ForOp::create(
         rewriter, loc, cIndex(rewriter, loc, 0), cIndex(rewriter, loc, n),
-        cIndex(rewriter, loc, 1), ValueRange{cf64(0.0), cf64(0.0), zero32},
+        cIndex(rewriter, loc, 1), ValueRange{cf64(0.0), cf64(0.0)},
         [&](OpBuilder &b, Location l, Value iv, ValueRange args) {
           Value w = tensor::ExtractOp::create(b, l, flat, ValueRange{iv});
           Value a = math::AbsFOp::create(b, l, w);
@@ -780,12 +780,15 @@ struct ComputeScaleLowering : OpConversionPattern<ComputeScaleOp> {
           Value sumAbs = arith::AddFOp::create(b, l, args[0], d);
           Value sumSq = arith::AddFOp::create(
               b, l, args[1], arith::MulFOp::create(b, l, d, d));
-          // maximumf propagates NaN, so a NaN weight is seen as non-finite.
-          Value mx = arith::MaximumFOp::create(b, l, args[2], a);
-          scf::YieldOp::create(b, l, ValueRange{sumAbs, sumSq, mx});
+          scf::YieldOp::create(b, l, ValueRange{sumAbs, sumSq});
         });
     Value sumAbs = loop.getResult(0), sumSq = loop.getResult(1);
-    Value maxAbs = loop.getResult(2);
+    // max|w| in its own vectorized pass (any order gives the same maximum;
+    // maximumf propagates NaN, so a NaN weight is seen as non-finite): in
+    // the sums' loop, the expansion of a scalar maximumf (x86 has no
+    // NaN-propagating max) made a loop-carried chain several times longer
+    // than the f64 additions'.
+    Value maxAbs = emitAbsMax(rewriter, loc, flat, width, chunk);
     Value dn = cf64(static_cast<double>(n));
     Value meanAbs = arith::DivFOp::create(rewriter, loc, sumAbs, dn);
     Value meanSq = arith::DivFOp::create(rewriter, loc, sumSq, dn);

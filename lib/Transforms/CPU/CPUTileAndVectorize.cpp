@@ -1184,8 +1184,11 @@ void CPUTileAndVectorizePass::processOther(RewriterBase &rewriter,
     return;
   // i1 tensors: LLVM stores vectors of i1 as packed bits but buffers of i1
   // hold one byte per element, so vector transfers of them would be wrong.
+  // A scalar i1 operand (the condition of an elementwise select between two
+  // tensors: the skipped update of a non-finite step) is only broadcast.
   for (OpOperand &operand : op->getOpOperands())
-    if (getElementTypeOrSelf(operand.get().getType()).isInteger(1))
+    if (isa<ShapedType>(operand.get().getType()) &&
+        getElementTypeOrSelf(operand.get().getType()).isInteger(1))
       return;
   unsigned numLoops = op.getNumLoops();
   if (failed(linalg::vectorizeOpPrecondition(op, {}, {},

@@ -156,10 +156,13 @@ func.func @gradscale(%g: tensor<8x5xf32>, %s: f32) -> (tensor<8x5xf32>, f32) {
 
 // -----
 
-// SAWB accumulates both means in f64 in index order.
+// SAWB accumulates both means in f64 in index order; max|w| (NaN-
+// propagating maximumf) is a vectorized pass of its own.
 // CHECK-LABEL: func.func @sawb
-// CHECK: scf.for {{.*}} -> (f64, f64, f32)
+// CHECK: scf.for {{.*}} -> (f64, f64)
 // CHECK:   arith.mulf %{{.*}}, %{{.*}} : f64
+// CHECK-NOT: arith.maximumf %{{.*}} : f32
+// CHECK: arith.maximumf %{{.*}} : vector<
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: arith.truncf %{{.*}} : f64 to f32
 func.func @sawb(%w: tensor<6x7xf32>) -> f32 {
