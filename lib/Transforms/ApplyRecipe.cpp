@@ -623,6 +623,37 @@ LogicalResult RecipeRewriter::rewriteLayer(Layer &layer, unsigned index,
   return success();
 }
 
+/// Folds `select(skip, old, updated)` of a state result into the loop that
+/// computes `updated`: an elementwise linalg.generic (the SGD update) that
+/// reads `old` element for element and whose result nothing else uses
+/// yields the select of each element instead. The same values, without a
+/// pass over every parameter and momentum (read both, write one) after the
+/// update. False (nothing changed) when the update is not of that form or
+/// `skip` is not defined before it.
+static bool selectInUpdate(Value skip, Value old, Value updated) {
+  auto g = updated.getDefiningOp<linalg::GenericOp>();
+  Operation *skipDef = skip.getDefiningOp();
+  if (!g || !updated.hasOneUse() || g.getNumReductionLoops() != 0 ||
+      !g.hasPureTensorSemantics() || !skipDef ||
+      skipDef->getBlock() != g->getBlock() || !skipDef->isBeforeInBlock(g))
+    return false;
+  auto result = cast<OpResult>(updated);
+  AffineMap outMap = g.getIndexingMapMatchingResult(result);
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    if (in->get() != old || g.getMatchingIndexingMap(in) != outMap)
+      continue;
+    auto yield = cast<linalg::YieldOp>(g.getBody()->getTerminator());
+    OpBuilder yb(yield);
+    unsigned r = result.getResultNumber();
+    Value kept = arith::SelectOp::create(yb, yield.getLoc(), skip,
+                                         g.getMatchingBlockArgument(in),
+                                         yield.getOperand(r));
+    yield->setOperand(r, kept);
+    return true;
+  }
+  return false;
+}
+
 LogicalResult RecipeRewriter::run() {
   // Collect the GEMM layers in forward order.
   llvm::MapVector<int64_t, Layer> layers;
@@ -676,6 +707,20 @@ LogicalResult RecipeRewriter::run() {
         newResult(p.grad, p.name, "grad");
   Value skip;
   if (isTrain && !nonfiniteCounts.empty()) {
+    // Right after the last counter, so that the optimizer's updates (after
+    // the backward pass) can use it in their loops (below).
+    Operation *last = nullptr;
+    for (Value c : nonfiniteCounts)
+      if (Operation *def = c.getDefiningOp();
+          def && def->getBlock() == ret->getBlock() &&
+          (!last || last->isBeforeInBlock(def)))
+        last = def;
+    OpBuilder::InsertionGuard guard(b);
+    if (last && llvm::all_of(nonfiniteCounts, [&](Value c) {
+          Operation *def = c.getDefiningOp();
+          return def && def->getBlock() == ret->getBlock();
+        }))
+      b.setInsertionPointAfter(last);
     Value total = nonfiniteCounts.front();
     for (Value c : llvm::drop_begin(nonfiniteCounts))
       total = arith::AddIOp::create(b, loc, total, c);
@@ -735,9 +780,11 @@ LogicalResult RecipeRewriter::run() {
         auto arole = fn.getArgAttrOfType<StringAttr>(i, "fp4.role");
         auto aname = fn.getArgAttrOfType<StringAttr>(i, "fp4.onnx_name");
         if (arole == role && aname == name) {
-          Value kept = arith::SelectOp::create(
-              b, loc, skip, fn.getArgument(i), ret->getOperand(r));
-          ret->setOperand(r, kept);
+          if (!selectInUpdate(skip, fn.getArgument(i), ret->getOperand(r))) {
+            Value kept = arith::SelectOp::create(
+                b, loc, skip, fn.getArgument(i), ret->getOperand(r));
+            ret->setOperand(r, kept);
+          }
           break;
         }
       }
