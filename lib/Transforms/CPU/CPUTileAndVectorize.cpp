@@ -804,6 +804,246 @@ LogicalResult emitRegisterTile(RewriterBase &rewriter, linalg::LinalgOp op,
 }
 
 //===----------------------------------------------------------------------===//
+// Pooling windows
+//===----------------------------------------------------------------------===//
+
+/// A reduction over the KH x KW windows of an NCHW input with stride S and
+/// no dilation: max pooling (`linalg.pooling_nchw_max`) and the backward
+/// pass's arg-max (a linalg.generic with a value and an index result),
+/// loops (n, c, oh, ow, kh, kw), X[n, c, oh*S + kh, ow*S + kw], the window
+/// tensor [KH, KW], every result [n, c, oh, ow].
+struct WindowReduction {
+  int64_t s = 1, kh = 1, kw = 1;
+};
+
+std::optional<WindowReduction> matchWindowReduction(linalg::LinalgOp op) {
+  if (!isa<linalg::PoolingNchwMaxOp, linalg::GenericOp>(op.getOperation()) ||
+      !isStaticTensorOp(op) || op.getNumDpsInputs() != 2 ||
+      op.getNumLoops() != 6 || op->getNumRegions() != 1)
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < 6; ++d)
+    if ((d >= 4) != (iters[d] == utils::IteratorType::reduction))
+      return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  WindowReduction w;
+  w.kh = ranges[4];
+  w.kw = ranges[5];
+  AffineMap xm = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  bool found = false;
+  for (int64_t st = 1; st <= 4 && !found; ++st)
+    if (xm == AffineMap::get(6, 0,
+                             {d(0), d(1), d(2) * st + d(4), d(3) * st + d(5)},
+                             ctx)) {
+      w.s = st;
+      found = true;
+    }
+  if (!found || op.getMatchingIndexingMap(op.getDpsInputOperand(1)) !=
+                    AffineMap::get(6, 0, {d(4), d(5)}, ctx))
+    return std::nullopt;
+  AffineMap out = AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx);
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (op.getMatchingIndexingMap(&init) != out)
+      return std::nullopt;
+  // The body: pure ops without regions; linalg.index only of kh and kw.
+  for (Operation &inner : op->getRegion(0).front().without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      if (index.getDim() < 4)
+        return std::nullopt;
+      continue;
+    }
+    if (inner.getNumRegions() != 0 || !isPure(&inner) ||
+        inner.getNumResults() != 1)
+      return std::nullopt;
+  }
+  return w;
+}
+
+/// Vector code for a window reduction: per image (an scf.forall over the
+/// images when there are threads), channel and output row, vectors of up
+/// to 16 outputs along the row; per tap (kh, kw), in the op's order, one
+/// contiguous read of the input row that the vector's windows span, its
+/// every S-th lane picked by a shuffle, and the op's body applied lane by
+/// lane (scalars broadcast). Each output sees the same body in the same
+/// tap order from the same init: the bits of the scalar loops.
+LogicalResult emitWindowReduction(RewriterBase &rewriter, linalg::LinalgOp op,
+                                  const WindowReduction &w, bool parallel) {
+  Location loc = op.getLoc();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t n = ranges[0], c = ranges[1], oh = ranges[2], ow = ranges[3];
+  Value x = op.getDpsInputOperand(0)->get();
+  Value window = op.getDpsInputOperand(1)->get();
+  SmallVector<Value> inits;
+  for (OpOperand &init : op.getDpsInitsMutable())
+    inits.push_back(init.get());
+  Block &body = op->getRegion(0).front();
+  auto cst = [&](OpBuilder &b, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+
+  // The body on vectors of `lanes`: `in` the window's inputs, `acc` the
+  // accumulators; null if some op does not take vectors.
+  auto applyBody = [&](OpBuilder &b, Value in, Value win, int64_t kh,
+                       int64_t kw, ValueRange acc,
+                       int64_t lanes) -> SmallVector<Value> {
+    IRMapping m;
+    m.map(body.getArgument(0), in);
+    m.map(body.getArgument(1), win);
+    for (auto [arg, a] : llvm::zip(body.getArguments().drop_front(2), acc))
+      m.map(arg, a);
+    auto vectorOf = [&](Value v) -> Value {
+      if (isa<VectorType>(v.getType()))
+        return v;
+      return vector::BroadcastOp::create(
+          b, loc, VectorType::get({lanes}, v.getType()), v);
+    };
+    for (Operation &inner : body.without_terminator()) {
+      if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+        m.map(index.getResult(), cst(b, index.getDim() == 4 ? kh : kw));
+        continue;
+      }
+      SmallVector<Value> operands;
+      bool anyVector = false;
+      for (Value v : inner.getOperands()) {
+        operands.push_back(m.lookupOrDefault(v));
+        anyVector |= isa<VectorType>(operands.back().getType());
+      }
+      Type resultType = inner.getResult(0).getType();
+      if (anyVector) {
+        for (Value &v : operands)
+          v = vectorOf(v);
+        resultType = VectorType::get({lanes}, resultType);
+      }
+      OperationState state(loc, inner.getName());
+      state.addOperands(operands);
+      state.addTypes(resultType);
+      state.addAttributes(inner.getAttrs());
+      m.map(inner.getResult(0), b.create(state)->getResult(0));
+    }
+    SmallVector<Value> results;
+    for (Value v : body.getTerminator()->getOperands())
+      results.push_back(vectorOf(m.lookupOrDefault(v)));
+    return results;
+  };
+
+  // One image: `outs` are the image's slices [c, oh, ow] of the results.
+  auto image = [&](OpBuilder &b, Value img, ValueRange outs)
+      -> SmallVector<Value> {
+    auto cLoop = scf::ForOp::create(
+        b, loc, cst(b, 0), cst(b, c), cst(b, 1), outs,
+        [&](OpBuilder &cb, Location, Value ci, ValueRange cOuts) {
+          auto rLoop = scf::ForOp::create(
+              cb, loc, cst(cb, 0), cst(cb, oh), cst(cb, 1), cOuts,
+              [&](OpBuilder &rb, Location, Value r, ValueRange rOuts) {
+                SmallVector<Value> cur(rOuts.begin(), rOuts.end());
+                Value rowBase = arith::MulIOp::create(rb, loc, r,
+                                                      cst(rb, w.s));
+                for (int64_t ow0 = 0; ow0 < ow; ow0 += 16) {
+                  int64_t lanes = std::min<int64_t>(16, ow - ow0);
+                  SmallVector<Value> acc;
+                  for (Value t : cur) {
+                    Type et = getElementTypeOrSelf(t.getType());
+                    acc.push_back(vector::TransferReadOp::create(
+                        rb, loc, VectorType::get({lanes}, et), t,
+                        ValueRange{ci, r, cst(rb, ow0)},
+                        ub::PoisonOp::create(rb, loc, et),
+                        ArrayRef<bool>{true}));
+                  }
+                  int64_t span = (lanes - 1) * w.s + 1;
+                  Type xt = getElementTypeOrSelf(x.getType());
+                  for (int64_t kh = 0; kh < w.kh; ++kh)
+                    for (int64_t kw = 0; kw < w.kw; ++kw) {
+                      Value row =
+                          arith::AddIOp::create(rb, loc, rowBase, cst(rb, kh));
+                      Value v = vector::TransferReadOp::create(
+                          rb, loc, VectorType::get({span}, xt), x,
+                          ValueRange{img, ci, row, cst(rb, ow0 * w.s + kw)},
+                          ub::PoisonOp::create(rb, loc, xt),
+                          ArrayRef<bool>{true});
+                      if (w.s != 1) {
+                        SmallVector<int64_t> mask;
+                        for (int64_t l = 0; l < lanes; ++l)
+                          mask.push_back(l * w.s);
+                        v = vector::ShuffleOp::create(rb, loc, v, v, mask);
+                      }
+                      Value win = tensor::ExtractOp::create(
+                          rb, loc, window, ValueRange{cst(rb, kh), cst(rb, kw)});
+                      acc = applyBody(rb, v, win, kh, kw, acc, lanes);
+                    }
+                  for (auto [i, a] : llvm::enumerate(acc))
+                    cur[i] = vector::TransferWriteOp::create(
+                                 rb, loc, a, cur[i],
+                                 ValueRange{ci, r, cst(rb, ow0)},
+                                 ArrayRef<bool>{true})
+                                 .getResult();
+                }
+                scf::YieldOp::create(rb, loc, cur);
+              });
+          scf::YieldOp::create(cb, loc, rLoop.getResults());
+        });
+    return SmallVector<Value>(cLoop.getResults());
+  };
+
+  rewriter.setInsertionPoint(op);
+  auto sliceOf = [&](OpBuilder &b, Value t, Value img) -> Value {
+    auto type = cast<RankedTensorType>(t.getType());
+    return tensor::ExtractSliceOp::create(
+        b, loc,
+        RankedTensorType::get({c, oh, ow}, type.getElementType()), t,
+        ArrayRef<OpFoldResult>{img, b.getIndexAttr(0), b.getIndexAttr(0),
+                               b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(c),
+                               b.getIndexAttr(oh), b.getIndexAttr(ow)},
+        ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(4, b.getIndexAttr(1))));
+  };
+  SmallVector<OpFoldResult> offsetsOne, sizes, ones(4, rewriter.getIndexAttr(1));
+  sizes = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(c),
+           rewriter.getIndexAttr(oh), rewriter.getIndexAttr(ow)};
+  SmallVector<Value> results;
+  if (parallel) {
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n)},
+        inits, std::nullopt);
+    OpBuilder b = OpBuilder::atBlockBegin(forall.getBody());
+    Value img = forall.getInductionVars()[0];
+    SmallVector<Value> slices;
+    for (Value t : forall.getRegionIterArgs())
+      slices.push_back(sliceOf(b, t, img));
+    SmallVector<Value> done = image(b, img, slices);
+    b.setInsertionPointToEnd(forall.getTerminator().getBody());
+    for (auto [d, t] : llvm::zip(done, forall.getRegionIterArgs()))
+      tensor::ParallelInsertSliceOp::create(
+          b, loc, d, t,
+          ArrayRef<OpFoldResult>{img, b.getIndexAttr(0), b.getIndexAttr(0),
+                                 b.getIndexAttr(0)},
+          sizes, ones);
+    results.assign(forall.getResults().begin(), forall.getResults().end());
+  } else {
+    auto loop = scf::ForOp::create(
+        rewriter, loc, cst(rewriter, 0), cst(rewriter, n), cst(rewriter, 1),
+        inits, [&](OpBuilder &b, Location, Value img, ValueRange outs) {
+          SmallVector<Value> slices;
+          for (Value t : outs)
+            slices.push_back(sliceOf(b, t, img));
+          SmallVector<Value> done = image(b, img, slices);
+          SmallVector<Value> next;
+          for (auto [d, t] : llvm::zip(done, outs))
+            next.push_back(tensor::InsertSliceOp::create(
+                b, loc, d, t,
+                ArrayRef<OpFoldResult>{img, b.getIndexAttr(0),
+                                       b.getIndexAttr(0), b.getIndexAttr(0)},
+                sizes, ones));
+          scf::YieldOp::create(b, loc, next);
+        });
+    results.assign(loop.getResults().begin(), loop.getResults().end());
+  }
+  rewriter.replaceOp(op, results);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
 
@@ -1702,6 +1942,10 @@ void CPUTileAndVectorizePass::runOnOperation() {
     }
     if (std::optional<Contraction> c = matchContraction(op))
       processContraction(rewriter, op, *c);
+    else if (std::optional<WindowReduction> w = matchWindowReduction(op))
+      (void)emitWindowReduction(rewriter, op, *w,
+                                numThreads() > 1 && !insideParallelLoop(op) &&
+                                    op.getStaticLoopRanges()[0] > 1);
     else
       processOther(rewriter, op);
   }
