@@ -189,7 +189,14 @@ def FP4CPUTileAndVectorize
       accumulator (the rest of a reduced extent that 16 does not divide
       follows in each outer iteration, one element at a time). Ops on i1
       tensors are left alone (vectors of i1 are packed bits, buffers of i1
-      are bytes).
+      are bytes); a scalar i1 operand is broadcast.
+    - Reductions over the KH x KW windows of an NCHW input (stride S, no
+      dilation: `linalg.pooling_nchw_max`, and the arg-max generic of its
+      gradient): per image (an `scf.forall` over the images with threads),
+      channel and output row, vectors of up to 16 outputs along the row;
+      per tap, in the op's order, one contiguous read of the input span
+      the windows cover, every S-th lane taken by a shuffle, and the op's
+      body applied lane by lane. The bits of the scalar loops.
     - `tensor.pad` becomes a fill and a vectorizable copy, a strided
       `tensor.insert_slice` a vectorizable copy into the strided slice, and
       a fill that several ops write into or that initializes several loops
