@@ -359,3 +359,38 @@ func.func @tensor_condition(%c: tensor<1024xi1>, %a: tensor<1024xf32>, %b: tenso
   } -> tensor<1024xf32>
   return %r : tensor<1024xf32>
 }
+
+// -----
+
+// A window reduction (2x2 / 2 over NCHW) becomes vector code: a contiguous
+// read per tap, every second lane shuffled out. With an i1 result it is
+// left to the scalar loops.
+
+// CHECK-LABEL: func.func @window_max(
+// CHECK:         vector.transfer_read %arg0{{.*}} : tensor<1x2x4x8xf32>, vector<7xf32>
+// CHECK:         vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6] : vector<7xf32>, vector<7xf32>
+// CHECK:         arith.maximumf %{{.*}} : vector<4xf32>
+// CHECK-LABEL: func.func @window_i1(
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector.shuffle
+#wx = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
+#ww = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
+#wo = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+func.func @window_max(%x: tensor<1x2x4x8xf32>, %init: tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32> {
+  %w = tensor.empty() : tensor<2x2xf32>
+  %r = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x4x8xf32>, tensor<2x2xf32>) outs(%init : tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32>
+  return %r : tensor<1x2x2x4xf32>
+}
+func.func @window_i1(%x: tensor<1x2x4x8xf32>, %init: tensor<1x2x2x4xi1>) -> tensor<1x2x2x4xi1> {
+  %w = tensor.empty() : tensor<2x2xf32>
+  %r = linalg.generic {indexing_maps = [#wx, #ww, #wo], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x2x4x8xf32>, tensor<2x2xf32>) outs(%init : tensor<1x2x2x4xi1>) {
+  ^bb0(%a: f32, %b: f32, %o: i1):
+    %z = arith.constant 0.0 : f32
+    %p = arith.cmpf ogt, %a, %z : f32
+    %q = arith.ori %o, %p : i1
+    linalg.yield %q : i1
+  } -> tensor<1x2x2x4xi1>
+  return %r : tensor<1x2x2x4xi1>
+}

@@ -821,6 +821,10 @@ std::optional<WindowReduction> matchWindowReduction(linalg::LinalgOp op) {
       !isStaticTensorOp(op) || op.getNumDpsInputs() != 2 ||
       op.getNumLoops() != 6 || op->getNumRegions() != 1)
     return std::nullopt;
+  // i1 tensors: bytes in memory, packed bits in vectors (see processOther).
+  for (OpOperand &operand : op->getOpOperands())
+    if (getElementTypeOrSelf(operand.get().getType()).isInteger(1))
+      return std::nullopt;
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
   for (unsigned d = 0; d < 6; ++d)
     if ((d >= 4) != (iters[d] == utils::IteratorType::reduction))
