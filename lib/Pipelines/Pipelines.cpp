@@ -363,7 +363,6 @@ struct ReturnAllocationsPass
       alloc.erase();
       reshape->replaceAllUsesWith(ValueRange{whole.getResult()});
       reshape->erase();
-      returned.erase(alloc);
     }
   }
 };

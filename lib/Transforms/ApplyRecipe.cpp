@@ -710,16 +710,17 @@ LogicalResult RecipeRewriter::run() {
     // Right after the last counter, so that the optimizer's updates (after
     // the backward pass) can use it in their loops (below).
     Operation *last = nullptr;
-    for (Value c : nonfiniteCounts)
-      if (Operation *def = c.getDefiningOp();
-          def && def->getBlock() == ret->getBlock() &&
-          (!last || last->isBeforeInBlock(def)))
+    for (Value c : nonfiniteCounts) {
+      Operation *def = c.getDefiningOp();
+      if (!def || def->getBlock() != ret->getBlock()) {
+        last = nullptr; // not all in the body's block: before the return
+        break;
+      }
+      if (!last || last->isBeforeInBlock(def))
         last = def;
+    }
     OpBuilder::InsertionGuard guard(b);
-    if (last && llvm::all_of(nonfiniteCounts, [&](Value c) {
-          Operation *def = c.getDefiningOp();
-          return def && def->getBlock() == ret->getBlock();
-        }))
+    if (last)
       b.setInsertionPointAfter(last);
     Value total = nonfiniteCounts.front();
     for (Value c : llvm::drop_begin(nonfiniteCounts))

@@ -17,6 +17,10 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 
+namespace mlir::linalg {
+class GenericOp;
+} // namespace mlir::linalg
+
 namespace fp4 {
 
 #define GEN_PASS_DECL
@@ -36,6 +40,11 @@ bool hasOpenMPRuntime();
 
 /// True if this machine's CPU has AVX512-VNNI (vpdpbusd on 512-bit vectors).
 bool hostHasAVX512VNNI();
+
+/// True for a linalg.generic that only moves elements: one input, one init,
+/// all loops parallel, its body `yield %in` (a transpose, or the flipped,
+/// channel-swapped filter of a convolution's input gradient).
+bool isElementMove(mlir::linalg::GenericOp g);
 
 } // namespace fp4
 

@@ -967,33 +967,26 @@ Value sliceFilter(OpBuilder &b, Location loc, Value w,
   auto wT = cast<RankedTensorType>(w.getType());
   auto type = RankedTensorType::get(sizes, wT.getElementType());
   auto g = w.getDefiningOp<linalg::GenericOp>();
-  if (g && w.hasOneUse() && g.getNumDpsInputs() == 1 &&
-      g.getNumDpsInits() == 1 && g.getNumReductionLoops() == 0 &&
-      g.hasPureTensorSemantics() &&
+  if (g && w.hasOneUse() && fp4::isElementMove(g) &&
       g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity()) {
-    Block &body = g.getRegion().front();
-    auto yield = cast<linalg::YieldOp>(body.getTerminator());
-    if (&body.front() == yield.getOperation() &&
-        yield.getOperand(0) == body.getArgument(0)) {
-      // Loop i of the new generic is loop i of the old one minus offset i.
-      MLIRContext *ctx = b.getContext();
-      SmallVector<AffineExpr> shifted;
-      for (auto [i, off] : llvm::enumerate(offsets))
-        shifted.push_back(getAffineDimExpr(i, ctx) + off);
-      AffineMap shift = AffineMap::get(4, 0, shifted, ctx);
-      AffineMap in = simplifyAffineMap(
-          g.getMatchingIndexingMap(g.getDpsInputOperand(0)).compose(shift));
-      Value init =
-          tensor::EmptyOp::create(b, loc, sizes, wT.getElementType());
-      auto moved = linalg::GenericOp::create(
-          b, loc, TypeRange{type}, g.getDpsInputs(), ValueRange{init},
-          ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(4, ctx)},
-          g.getIteratorTypesArray(),
-          [](OpBuilder &nb, Location l, ValueRange args) {
-            linalg::YieldOp::create(nb, l, args[0]);
-          });
-      return moved.getResult(0);
-    }
+    // Loop i of the new generic is loop i of the old one minus offset i.
+    MLIRContext *ctx = b.getContext();
+    SmallVector<AffineExpr> shifted;
+    for (auto [i, off] : llvm::enumerate(offsets))
+      shifted.push_back(getAffineDimExpr(i, ctx) + off);
+    AffineMap shift = AffineMap::get(4, 0, shifted, ctx);
+    AffineMap in = simplifyAffineMap(
+        g.getMatchingIndexingMap(g.getDpsInputOperand(0)).compose(shift));
+    Value init =
+        tensor::EmptyOp::create(b, loc, sizes, wT.getElementType());
+    auto moved = linalg::GenericOp::create(
+        b, loc, TypeRange{type}, g.getDpsInputs(), ValueRange{init},
+        ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(4, ctx)},
+        g.getIteratorTypesArray(),
+        [](OpBuilder &nb, Location l, ValueRange args) {
+          linalg::YieldOp::create(nb, l, args[0]);
+        });
+    return moved.getResult(0);
   }
   // A copy of the strided slice (vectorized by fp4-cpu-tile-and-vectorize)
   // rather than the slice itself, which bufferizes to a memrefCopy call

@@ -990,21 +990,23 @@ LogicalResult emitWindowReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     return SmallVector<Value>(cLoop.getResults());
   };
 
+  // Image `img`'s slice [1, c, oh, ow] of a result (rank-reduced to
+  // [c, oh, ow] where extracted).
   rewriter.setInsertionPoint(op);
+  SmallVector<OpFoldResult> sizes = {
+      rewriter.getIndexAttr(1), rewriter.getIndexAttr(c),
+      rewriter.getIndexAttr(oh), rewriter.getIndexAttr(ow)};
+  SmallVector<OpFoldResult> ones(4, rewriter.getIndexAttr(1));
+  auto offsetsOf = [&](Value img) -> SmallVector<OpFoldResult> {
+    OpFoldResult z = rewriter.getIndexAttr(0);
+    return {img, z, z, z};
+  };
   auto sliceOf = [&](OpBuilder &b, Value t, Value img) -> Value {
     auto type = cast<RankedTensorType>(t.getType());
     return tensor::ExtractSliceOp::create(
-        b, loc,
-        RankedTensorType::get({c, oh, ow}, type.getElementType()), t,
-        ArrayRef<OpFoldResult>{img, b.getIndexAttr(0), b.getIndexAttr(0),
-                               b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(c),
-                               b.getIndexAttr(oh), b.getIndexAttr(ow)},
-        ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(4, b.getIndexAttr(1))));
+        b, loc, RankedTensorType::get({c, oh, ow}, type.getElementType()), t,
+        offsetsOf(img), sizes, ones);
   };
-  SmallVector<OpFoldResult> offsetsOne, sizes, ones(4, rewriter.getIndexAttr(1));
-  sizes = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(c),
-           rewriter.getIndexAttr(oh), rewriter.getIndexAttr(ow)};
   SmallVector<Value> results;
   if (parallel) {
     auto forall = scf::ForallOp::create(
@@ -1018,11 +1020,8 @@ LogicalResult emitWindowReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     SmallVector<Value> done = image(b, img, slices);
     b.setInsertionPointToEnd(forall.getTerminator().getBody());
     for (auto [d, t] : llvm::zip(done, forall.getRegionIterArgs()))
-      tensor::ParallelInsertSliceOp::create(
-          b, loc, d, t,
-          ArrayRef<OpFoldResult>{img, b.getIndexAttr(0), b.getIndexAttr(0),
-                                 b.getIndexAttr(0)},
-          sizes, ones);
+      tensor::ParallelInsertSliceOp::create(b, loc, d, t, offsetsOf(img),
+                                            sizes, ones);
     results.assign(forall.getResults().begin(), forall.getResults().end());
   } else {
     auto loop = scf::ForOp::create(
@@ -1035,10 +1034,7 @@ LogicalResult emitWindowReduction(RewriterBase &rewriter, linalg::LinalgOp op,
           SmallVector<Value> next;
           for (auto [d, t] : llvm::zip(done, outs))
             next.push_back(tensor::InsertSliceOp::create(
-                b, loc, d, t,
-                ArrayRef<OpFoldResult>{img, b.getIndexAttr(0),
-                                       b.getIndexAttr(0), b.getIndexAttr(0)},
-                sizes, ones));
+                b, loc, d, t, offsetsOf(img), sizes, ones));
           scf::YieldOp::create(b, loc, next);
         });
     results.assign(loop.getResults().begin(), loop.getResults().end());

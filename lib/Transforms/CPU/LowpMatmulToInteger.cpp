@@ -478,18 +478,6 @@ struct TracedUnits {
   SmallVector<Operation *> chain;
 };
 
-/// A linalg.generic that only moves elements: one input, one init, all
-/// loops parallel, its body `yield %in`.
-bool isPermutation(linalg::GenericOp g) {
-  if (g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
-      g.getNumReductionLoops() != 0 || !g.hasPureTensorSemantics())
-    return false;
-  Block &body = g.getRegion().front();
-  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
-  return &body.front() == yield.getOperation() &&
-         yield.getNumOperands() == 1 &&
-         yield.getOperand(0) == body.getArgument(0);
-}
 
 std::optional<TracedUnits> traceUnits(Value v) {
   SmallVector<Operation *> chain;
@@ -512,7 +500,7 @@ std::optional<TracedUnits> traceUnits(Value v) {
       continue;
     }
     auto g = dyn_cast_or_null<linalg::GenericOp>(def);
-    if (!g || !isPermutation(g))
+    if (!g || !::fp4::isElementMove(g))
       return std::nullopt;
     chain.push_back(g);
     v = g.getDpsInputs()[0];
@@ -951,3 +939,14 @@ LogicalResult LowpMatmulToIntegerPass::rewrite(IRRewriter &rewriter,
 }
 
 } // namespace
+
+bool ::fp4::isElementMove(linalg::GenericOp g) {
+  if (g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0 || !g.hasPureTensorSemantics())
+    return false;
+  Block &body = g.getRegion().front();
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  return &body.front() == yield.getOperation() &&
+         yield.getNumOperands() == 1 &&
+         yield.getOperand(0) == body.getArgument(0);
+}
